@@ -1,0 +1,207 @@
+"""The ``drummernet`` command: a thin layer that parses arguments and calls the API.
+
+Errors from the library (:class:`~drummernet.errors.DrummerNetError`) become
+one line on stderr and exit status 1; nothing below this module prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from drummernet.config import PRESET_DESCRIPTIONS, PRESETS, Config, get_preset
+from drummernet.errors import ConfigError, DrummerNetError
+
+
+def _parse_overrides(pairs: Sequence[str]) -> dict[str, object]:
+    """``["key=value", ...]`` -> dict, values read as JSON where possible."""
+    changes: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set expects KEY=VALUE; got {pair!r}")
+        try:
+            changes[key] = json.loads(text)
+        except json.JSONDecodeError:
+            changes[key] = text
+    return changes
+
+
+def _config_from(source: str) -> tuple[Config, object | None]:
+    """A preset name, a JSON configuration file or a model file -> (config, model or None)."""
+    if source in PRESETS:
+        return get_preset(source), None
+    path = Path(source)
+    if path.suffix == ".json":
+        return Config.load(path), None
+    if path.exists() or path.suffix in {".pt", ".pth"}:
+        from drummernet.model import load_model
+
+        model = load_model(path)
+        return model.config, model
+    raise ConfigError(f"{source!r} is neither a preset ({', '.join(PRESETS)}) nor a file")
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    width = max(len(name) for name in PRESETS)
+    for name in PRESETS:
+        print(f"{name:<{width}}  {PRESET_DESCRIPTIONS[name]}")
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    config, _ = _config_from(args.source)
+    config = config.replace(**_parse_overrides(args.set))
+    text = config.to_json() + "\n"
+    if args.output:
+        try:
+            Path(args.output).write_text(text)
+        except OSError as exc:
+            raise ConfigError(f"{args.output}: cannot write: {exc.strerror}") from None
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from drummernet.model import AnalysisNetwork
+
+    config, model = _config_from(args.source)
+    model = model or AnalysisNetwork(config)
+    counts = model.parameter_counts()
+    bands = {
+        "cqt": f"pseudo-CQT, {config.cqt_n_octaves} octaves x {config.cqt_bins_per_octave} bins "
+        f"from {config.cqt_fmin:.2f} Hz, STFT {config.cqt_max_n_fft}..."
+        f"{config.cqt_max_n_fft >> (config.cqt_n_octaves - 1)}",
+        "mel": f"mel, {config.mel_n_mels} bands, STFT {config.mel_n_fft}",
+        "stft": f"linear STFT {config.stft_n_fft}",
+    }[config.spectrum]
+    rows = [
+        ("configuration", config.name),
+        ("components", f"{config.n_components}: {' '.join(config.components)}"),
+        (
+            "U-net",
+            f"{counts['unet']:,} parameters, {config.unet_encoder_depth} down / "
+            f"{config.unet_decoder_depth} up",
+        ),
+        ("temporal layers", f"{counts['temporal']:,} parameters ({config.temporal_model})"),
+        (
+            "activation",
+            f"{config.activation} x {config.activation} over "
+            f"{config.time_window_frames}-frame windows",
+        ),
+        ("frame rate", f"{config.frame_rate:g} Hz (x{config.upsample_factor} zero insertion)"),
+        ("input padding", f"right, to a multiple of {config.pad_multiple} samples"),
+        (
+            "loss",
+            f"{'HPSS + ' if config.onset_enhancement else ''}{bands}, "
+            f"hop {config.spectrum_hop_length}",
+        ),
+    ]
+    if model.metadata:
+        rows.append(("metadata", json.dumps(model.metadata, sort_keys=True)))
+    for label, value in rows:
+        print(f"{label:>16}: {value}")
+    return 0
+
+
+def cmd_selfcheck(args: argparse.Namespace) -> int:
+    """Round trip a synthetic drum pattern through synthesizer, loss and network."""
+    import torch
+
+    from drummernet.kits import synthetic_kit
+    from drummernet.losses import OnsetSpectrumLoss
+    from drummernet.model import AnalysisNetwork
+    from drummernet.synth import Synthesizer, prepare_kernels
+
+    config, model = _config_from(args.source)
+    torch.manual_seed(0)
+    sr = config.sample_rate
+    n = int(args.seconds * sr)
+    kit = prepare_kernels(list(synthetic_kit(sr).values()), config)
+    pattern = torch.zeros(1, config.n_components, n)
+    beat = sr // 4  # 8th notes at 120 bpm
+    step = config.upsample_factor
+    for i, start in enumerate(range(0, n, beat)):
+        start -= start % step
+        pattern[0, 2, start] = 0.8  # closed hi-hat on every 8th
+        pattern[0, 0 if i % 4 == 0 else 1, start] = 1.0 if i % 2 == 0 else 0.0  # kick / snare
+    synth = Synthesizer(kit)
+    loss_fn = OnsetSpectrumLoss(config)
+    audio = synth(pattern)
+    shift = int(0.010 * sr)
+    with torch.no_grad():
+        same = float(loss_fn(audio, audio))
+        shifted = float(loss_fn(synth(torch.roll(pattern, shift, dims=-1)), audio))
+        network = model or AnalysisNetwork(config).eval()
+        start = time.perf_counter()
+        activations = network(audio)
+        elapsed = time.perf_counter() - start
+        resynth = float(loss_fn(synth(activations), audio))
+    print(f"configuration {config.name}: {args.seconds:g} s synthetic drum pattern")
+    print(f"  loss, pattern against itself        {same:8.4f}  (expected 0)")
+    print(f"  loss, pattern shifted by 10 ms      {shifted:8.4f}  (expected > 0)")
+    print(f"  loss, {'given' if model else 'untrained'} network's re-synthesis {resynth:8.4f}")
+    print(
+        f"  network forward pass: {elapsed:.2f} s for {args.seconds:g} s of audio, "
+        f"output {tuple(activations.shape)}"
+    )
+    ok = same < 1e-4 < shifted and activations.shape[-1] == n
+    print("selfcheck passed" if ok else "selfcheck FAILED")
+    return 0 if ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from drummernet import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="drummernet", description="Unsupervised drum transcription (DrummerNet)."
+    )
+    parser.add_argument("--version", action="version", version=f"drummernet {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("presets", help="list the named configurations")
+    p.set_defaults(func=cmd_presets)
+
+    p = sub.add_parser("config", help="print a configuration as JSON (to edit and reuse)")
+    p.add_argument("source", nargs="?", default="paper", help="preset, config JSON or model file")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change one field (repeatable), e.g. --set activation=softmax",
+    )
+    p.add_argument("-o", "--output", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_config)
+
+    p = sub.add_parser("info", help="describe a preset or a model file")
+    p.add_argument("source", nargs="?", default="paper", help="preset, config JSON or model file")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("selfcheck", help="run synthesizer, loss and network on a test pattern")
+    p.add_argument("source", nargs="?", default="paper", help="preset, config JSON or model file")
+    p.add_argument("--seconds", type=float, default=2.0, help="length of the pattern (s)")
+    p.set_defaults(func=cmd_selfcheck)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``drummernet`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except DrummerNetError as exc:
+        print(f"drummernet: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("drummernet: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""One configuration object for every hyper-parameter, with named presets.
+
+Every model, synthesizer and loss is built from a :class:`Config`; a saved
+model stores its configuration, so a checkpoint can be rebuilt without
+guessing. Presets:
+
+``paper``
+    The numbers of Choi & Cho (ISMIR 2019).
+``reference-code``
+    The defaults of the authors' published code where they differ from the
+    paper (narrow first conv and GRUs, no bias, no onset enhancement, each
+    octave's loss scaled by 4, peak-picking delta 0.25 and wait 62.5 ms).
+``soft``, ``mel``, ``stft``, ``noe``, ``conv``
+    The ablations of the paper's Figure 8, each the ``paper`` preset with one
+    switch changed: softmax instead of sparsemax, a mel or a linear STFT
+    spectrogram instead of the pseudo-CQT, no onset enhancement, and
+    convolutions instead of the recurrent layers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drummernet.components import COMPONENTS
+from drummernet.errors import ConfigError
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "temporal_model": ("gru", "conv"),
+    "activation": ("sparsemax", "softmax"),
+    "spectrum": ("cqt", "mel", "stft"),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every hyper-parameter of DrummerNet. Units are given in each comment."""
+
+    name: str = "paper"
+
+    # --- audio -----------------------------------------------------------
+    sample_rate: int = 16000  # Hz, of network input and synthesizer output
+    components: tuple[str, ...] = field(default=COMPONENTS)
+
+    # --- analysis network: 1-D U-net on the waveform ---------------------
+    unet_first_channels: int = 128  # channels of the first (full-rate) conv
+    unet_channels: int = 50  # channels of every other conv
+    unet_encoder_depth: int = 10  # conv + max-pool(2) stages
+    unet_decoder_depth: int = 6  # conv + x2 linear interpolation stages
+    unet_kernel_size: int = 3  # samples (odd)
+    unet_bias: bool = True
+
+    # --- analysis network: temporal layers --------------------------------
+    temporal_model: str = "gru"  # "gru", or "conv" (CONV ablation)
+    gru_bidirectional_units: int = 100  # per direction
+    gru_unidirectional_units: int = 50
+    component_gru_units: int = 1  # hidden units of the GRU along the component axis
+
+    # --- analysis network: sparsity and upsampling ------------------------
+    activation: str = "sparsemax"  # "sparsemax", or "softmax" (SOFT ablation)
+    time_window_frames: int = 64  # frames per window of the time-axis sparsemax
+
+    # --- synthesizer -------------------------------------------------------
+    kernel_seconds: float = 1.0  # length of each one-shot kernel, s
+    kernel_norm: float = 10.0  # L2 norm each kernel is scaled to
+
+    # --- loss: onset spectrum similarity ----------------------------------
+    onset_enhancement: bool = True  # HPSS before the spectrum (off: NOE ablation)
+    hpss_n_fft: int = 1024  # samples
+    hpss_hop_length: int = 256  # samples
+    hpss_kernel_size: int = 31  # median filter length, frames and bins
+    hpss_mask_power: float = 2.0  # exponent of the soft mask
+    spectrum: str = "cqt"  # "cqt", "mel" (MEL ablation) or "stft" (STFT ablation)
+    spectrum_hop_length: int = 64  # samples
+    cqt_fmin: float = 32.703195662574764  # Hz, C1
+    cqt_n_octaves: int = 8
+    cqt_bins_per_octave: int = 12
+    cqt_max_n_fft: int = 16384  # STFT size of the lowest octave; halved per octave
+    mel_n_fft: int = 2048  # samples
+    mel_n_mels: int = 128
+    stft_n_fft: int = 1024  # samples
+    log_eps: float = 1e-5  # log10(S + eps) - log10(eps)
+    band_weight: float = 1.0  # each band's mean |difference| is scaled by this
+    loss_margin_samples: int = 0  # samples ignored at each end of a segment
+
+    # --- training ----------------------------------------------------------
+    learning_rate: float = 4e-4
+    batch_size: int = 16
+    segment_seconds: float = 2.0
+
+    # --- peak picking (Böck et al. 2012) ----------------------------------
+    peak_max_window_s: float = 0.05  # a peak is the max within +- this
+    peak_mean_window_s: float = 0.1  # ... and exceeds the mean within +- this
+    peak_delta: float = 0.2  # ... by this much (activation normalised to max 1)
+    peak_wait_s: float = 0.05  # minimum time between two peaks
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "components", tuple(self.components))
+        self.validate()
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def n_components(self) -> int:
+        """Number of drum components K (output channels)."""
+        return len(self.components)
+
+    @property
+    def upsample_factor(self) -> int:
+        """Samples per network frame: 2 ** (encoder depth - decoder depth)."""
+        return 2 ** (self.unet_encoder_depth - self.unet_decoder_depth)
+
+    @property
+    def frame_rate(self) -> float:
+        """Network frames per second before upsampling (1 kHz for the paper)."""
+        return self.sample_rate / self.upsample_factor
+
+    @property
+    def pad_multiple(self) -> int:
+        """Input lengths are zero-padded on the right to a multiple of this (samples)."""
+        pool = 2**self.unet_encoder_depth
+        window = self.upsample_factor * self.time_window_frames
+        return pool * window // math.gcd(pool, window)
+
+    @property
+    def kernel_samples(self) -> int:
+        """Length of each synthesizer kernel in samples."""
+        return round(self.kernel_seconds * self.sample_rate)
+
+    # ------------------------------------------------------------------ checks
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` naming the first invalid value."""
+        for key, allowed in _CHOICES.items():
+            value = getattr(self, key)
+            if value not in allowed:
+                raise ConfigError(f"{key} must be one of {', '.join(allowed)}; got {value!r}")
+        positive_ints = (
+            "sample_rate unet_first_channels unet_channels unet_encoder_depth unet_kernel_size "
+            "gru_bidirectional_units gru_unidirectional_units component_gru_units "
+            "time_window_frames hpss_n_fft hpss_hop_length hpss_kernel_size spectrum_hop_length "
+            "cqt_n_octaves cqt_bins_per_octave cqt_max_n_fft mel_n_fft mel_n_mels stft_n_fft "
+            "batch_size"
+        ).split()
+        for key in positive_ints:
+            value = getattr(self, key)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"{key} must be a positive integer; got {value!r}")
+        if not 0 <= self.unet_decoder_depth <= self.unet_encoder_depth:
+            raise ConfigError(
+                "unet_decoder_depth must be between 0 and unet_encoder_depth "
+                f"({self.unet_encoder_depth}); got {self.unet_decoder_depth}"
+            )
+        if self.unet_kernel_size % 2 == 0 or self.hpss_kernel_size % 2 == 0:
+            raise ConfigError("unet_kernel_size and hpss_kernel_size must be odd")
+        if len(self.components) == 0 or len(set(self.components)) != len(self.components):
+            raise ConfigError("components must be a non-empty list of distinct names")
+        if self.cqt_max_n_fft >> (self.cqt_n_octaves - 1) < 2 * self.cqt_bins_per_octave:
+            raise ConfigError("cqt_max_n_fft is too small for the number of octaves")
+        top = self.cqt_fmin * 2**self.cqt_n_octaves * 2 ** (-1 / self.cqt_bins_per_octave)
+        if top >= self.sample_rate / 2:
+            raise ConfigError(
+                f"the pseudo-CQT's top bin ({top:.0f} Hz) must lie below the Nyquist frequency"
+            )
+        positive_floats = (
+            "kernel_seconds kernel_norm hpss_mask_power cqt_fmin log_eps band_weight "
+            "learning_rate segment_seconds peak_max_window_s peak_mean_window_s peak_wait_s"
+        ).split()
+        for key in positive_floats:
+            if not float(getattr(self, key)) > 0:
+                raise ConfigError(f"{key} must be positive; got {getattr(self, key)!r}")
+        if self.loss_margin_samples < 0:
+            raise ConfigError("loss_margin_samples must be >= 0")
+
+    # ------------------------------------------------------------- conversion
+    def replace(self, **changes: Any) -> Config:
+        """Return a copy with some fields changed (validated)."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise ConfigError(f"unknown configuration key(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible dictionary of every field."""
+        data = dataclasses.asdict(self)
+        data["components"] = list(self.components)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Config:
+        """Rebuild a configuration; unknown keys are an error, missing keys take defaults."""
+        if not isinstance(data, dict):
+            raise ConfigError("a configuration must be a mapping of field names to values")
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = set(data) - set(known)
+        if unknown:
+            raise ConfigError(f"unknown configuration key(s): {', '.join(sorted(unknown))}")
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise ConfigError(f"invalid configuration: {exc}") from None
+
+    def to_json(self) -> str:
+        """JSON text of :meth:`to_dict`."""
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Config:
+        """Read a configuration from a JSON file."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text())
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}: not valid JSON (line {exc.lineno}): {exc.msg}") from None
+        return cls.from_dict(data)
+
+
+_PAPER = Config()
+
+PRESETS: dict[str, Config] = {
+    "paper": _PAPER,
+    "reference-code": _PAPER.replace(
+        name="reference-code",
+        unet_first_channels=50,
+        unet_bias=False,
+        gru_bidirectional_units=11,
+        gru_unidirectional_units=11,
+        onset_enhancement=False,
+        band_weight=4.0,
+        loss_margin_samples=4080,
+        peak_delta=0.25,
+        peak_wait_s=0.0625,
+    ),
+    "soft": _PAPER.replace(name="soft", activation="softmax"),
+    "mel": _PAPER.replace(name="mel", spectrum="mel"),
+    "stft": _PAPER.replace(name="stft", spectrum="stft"),
+    "noe": _PAPER.replace(name="noe", onset_enhancement=False),
+    "conv": _PAPER.replace(name="conv", temporal_model="conv"),
+}
+
+PRESET_DESCRIPTIONS: dict[str, str] = {
+    "paper": "the numbers of Choi & Cho, ISMIR 2019",
+    "reference-code": "the authors' code defaults where they differ from the paper",
+    "soft": "ablation SOFT: softmax instead of sparsemax",
+    "mel": "ablation MEL: mel spectrogram instead of pseudo-CQT",
+    "stft": "ablation STFT: linear STFT instead of pseudo-CQT",
+    "noe": "ablation NOE: no onset enhancement (no HPSS)",
+    "conv": "ablation CONV: convolutions instead of GRUs",
+}
+
+
+def get_preset(name: str) -> Config:
+    """Return the preset configuration called ``name``."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ConfigError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None

@@ -1,0 +1,215 @@
+"""Differentiable spectral operations in torch: STFT magnitude, median-filter
+HPSS, multi-resolution pseudo-CQT, mel and linear spectrograms.
+
+Filterbanks are built once with librosa's public API (``librosa.filters``)
+and stored as buffers. Magnitudes are in *amplitude* units: a steady sinusoid
+of amplitude A gives about A in the bin at its frequency.
+"""
+
+from __future__ import annotations
+
+import librosa
+import numpy as np
+import torch
+from torch import nn
+
+from drummernet.config import Config
+from drummernet.errors import ConfigError
+
+
+def stft(x: torch.Tensor, n_fft: int, hop_length: int, window: torch.Tensor) -> torch.Tensor:
+    """Complex STFT of ``(batch, samples)`` audio, centred frames with zero padding.
+
+    Returns ``(batch, n_fft // 2 + 1, samples // hop_length + 1)``, scaled so that a
+    sinusoid of amplitude A has magnitude about A at its bin.
+    """
+    spec = torch.stft(
+        x, n_fft, hop_length, window=window, center=True, pad_mode="constant", return_complex=True
+    )
+    return spec * (2.0 / window.sum())
+
+
+def symmetric_pad(x: torch.Tensor, radius: int, dim: int) -> torch.Tensor:
+    """Pad ``radius`` values on both ends of ``dim`` by mirroring, edge included.
+
+    This is ``scipy.ndimage``'s ``mode="reflect"`` (``d c b a | a b c d | d c b a``);
+    a dimension shorter than ``radius`` is padded by repeating it.
+    """
+    size = x.shape[dim]
+    reps = -(-radius // size)  # ceil: enough mirrored copies for short inputs
+    pieces = [x]
+    for i in range(reps):
+        flipped = x.flip(dim) if i % 2 == 0 else x
+        pieces = [flipped, *pieces, flipped]
+    full = torch.cat(pieces, dim=dim)
+    start = reps * size - radius
+    return full.narrow(dim, start, size + 2 * radius)
+
+
+def median_filter(x: torch.Tensor, size: int, dim: int) -> torch.Tensor:
+    """Running median of odd length ``size`` along ``dim`` (scipy ``reflect`` edges)."""
+    padded = symmetric_pad(x, size // 2, dim)
+    return padded.unfold(dim, size, 1).median(dim=-1).values
+
+
+def percussive_mask(magnitude: torch.Tensor, kernel_size: int, power: float) -> torch.Tensor:
+    """Soft percussive mask of Fitzgerald's median-filter HPSS.
+
+    ``magnitude (batch, freq, frames)`` -> mask in [0, 1] of the same shape:
+    ``P**p / (P**p + H**p)`` with H the median along time and P the median
+    along frequency (0 where both are 0), as ``librosa.decompose.hpss(mask=True)``.
+    """
+    harmonic = median_filter(magnitude, kernel_size, dim=-1)
+    percussive = median_filter(magnitude, kernel_size, dim=-2)
+    scale = torch.maximum(harmonic, percussive).clamp_min(torch.finfo(magnitude.dtype).tiny)
+    p = (percussive / scale) ** power
+    h = (harmonic / scale) ** power
+    return p / (p + h).clamp_min(torch.finfo(magnitude.dtype).tiny)
+
+
+class PercussiveSeparation(nn.Module):
+    """Onset enhancement: keep the percussive part of ``(batch, samples)`` audio."""
+
+    def __init__(self, n_fft: int, hop_length: int, kernel_size: int, power: float) -> None:
+        super().__init__()
+        self.n_fft, self.hop_length = n_fft, hop_length
+        self.kernel_size, self.power = kernel_size, power
+        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        spec = torch.stft(
+            x,
+            self.n_fft,
+            self.hop_length,
+            window=self.window,
+            center=True,
+            pad_mode="constant",
+            return_complex=True,
+        )
+        mask = percussive_mask(spec.abs(), self.kernel_size, self.power)
+        return torch.istft(
+            spec * mask,
+            self.n_fft,
+            self.hop_length,
+            window=self.window,
+            center=True,
+            length=x.shape[-1],
+        )
+
+
+def cqt_octave_basis(sample_rate: int, fmin: float, bins_per_octave: int, n_fft: int) -> np.ndarray:
+    """Magnitude frequency responses of one octave of constant-Q filters.
+
+    The filters are ``librosa.filters.wavelet`` (Hann-windowed, L1-normalised)
+    for the ``bins_per_octave`` frequencies from ``fmin``, centred in an
+    ``n_fft`` frame. Each row is normalised to sum 1 over frequency, so the
+    pseudo-CQT bin is a weighted average of STFT magnitudes.
+
+    Returns ``(bins_per_octave, n_fft // 2 + 1)`` float32.
+    """
+    freqs = librosa.cqt_frequencies(
+        n_bins=bins_per_octave, fmin=fmin, bins_per_octave=bins_per_octave
+    )
+    filters, lengths = librosa.filters.wavelet(freqs=freqs, sr=sample_rate, window="hann", norm=1)
+    if lengths.max() > n_fft:
+        raise ConfigError(
+            f"constant-Q filters from {fmin:.1f} Hz are {int(np.ceil(lengths.max()))} samples "
+            "long, "
+            f"longer than the octave's STFT size {n_fft}"
+        )
+    width = filters.shape[1]
+    frame = np.zeros((filters.shape[0], n_fft), dtype=filters.dtype)
+    if width <= n_fft:
+        start = (n_fft - width) // 2
+        frame[:, start : start + width] = filters
+    else:
+        start = (width - n_fft) // 2
+        frame[:] = filters[:, start : start + n_fft]
+    basis = np.abs(np.fft.fft(frame, axis=1))[:, : n_fft // 2 + 1]
+    return (basis / basis.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+class _FilterbankSpectrogram(nn.Module):
+    """Magnitude STFT followed by a fixed (bins, n_fft // 2 + 1) filterbank."""
+
+    def __init__(self, n_fft: int, hop_length: int, basis: np.ndarray | None) -> None:
+        super().__init__()
+        self.n_fft, self.hop_length = n_fft, hop_length
+        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
+        self.register_buffer(
+            "basis",
+            torch.from_numpy(basis) if basis is not None else torch.empty(0),
+            persistent=False,
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        magnitude = stft(x, self.n_fft, self.hop_length, self.window).abs()
+        if self.basis.numel() == 0:
+            return magnitude
+        return torch.matmul(self.basis, magnitude)
+
+
+class PseudoCQT(nn.Module):
+    """Multi-resolution pseudo-CQT: one STFT size per octave, lowest octave largest.
+
+    ``(batch, samples)`` -> list of ``n_octaves`` tensors
+    ``(batch, bins_per_octave, samples // hop + 1)``, lowest octave first.
+    """
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        octaves = []
+        for octave in range(config.cqt_n_octaves):
+            n_fft = config.cqt_max_n_fft >> octave
+            basis = cqt_octave_basis(
+                config.sample_rate, config.cqt_fmin * 2**octave, config.cqt_bins_per_octave, n_fft
+            )
+            octaves.append(_FilterbankSpectrogram(n_fft, config.spectrum_hop_length, basis))
+        self.octaves = nn.ModuleList(octaves)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        return [octave(x) for octave in self.octaves]
+
+
+class MelSpectrogram(nn.Module):
+    """MEL ablation: one mel spectrogram (rows of the filterbank sum to 1)."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        basis = librosa.filters.mel(
+            sr=config.sample_rate,
+            n_fft=config.mel_n_fft,
+            n_mels=config.mel_n_mels,
+            fmin=config.cqt_fmin,
+            norm=None,
+        )
+        basis = basis / np.maximum(basis.sum(axis=1, keepdims=True), 1e-12)
+        self.band = _FilterbankSpectrogram(
+            config.mel_n_fft, config.spectrum_hop_length, basis.astype(np.float32)
+        )
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        return [self.band(x)]
+
+
+class LinearSpectrogram(nn.Module):
+    """STFT ablation: one linear-frequency magnitude spectrogram."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self.band = _FilterbankSpectrogram(config.stft_n_fft, config.spectrum_hop_length, None)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        return [self.band(x)]
+
+
+def build_spectrum(config: Config) -> nn.Module:
+    """The spectral representation named by ``config.spectrum``."""
+    return {"cqt": PseudoCQT, "mel": MelSpectrogram, "stft": LinearSpectrogram}[config.spectrum](
+        config
+    )
+
+
+def log_compress(magnitude: torch.Tensor, eps: float) -> torch.Tensor:
+    """``log10(S + eps) - log10(eps)``: 0 for silence, about 5 for full scale."""
+    return torch.log10(magnitude + eps) - float(np.log10(eps))

@@ -1,0 +1,99 @@
+"""Saving and loading models together with their configuration.
+
+A model file is a ``torch.save`` dictionary with the keys ``format`` (this
+module's version), ``config`` (``Config.to_dict()``), ``state_dict`` and
+``metadata`` (free-form: training data, steps, scores ...). Files are written
+to a temporary file in the target folder and renamed into place, so a crash or
+a full disk never leaves a truncated model where a good one was.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from drummernet.config import Config
+from drummernet.errors import ConfigError, ModelFileError
+from drummernet.model.network import AnalysisNetwork
+
+FORMAT_VERSION = 1
+
+
+def atomic_torch_save(obj: Any, path: str | Path) -> None:
+    """``torch.save`` to ``path`` through a temporary file and a rename.
+
+    On any failure (e.g. no space left on the device) the temporary file is
+    removed, an existing file at ``path`` is left untouched, and
+    :class:`ModelFileError` is raised.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot write: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(obj, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ModelFileError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise
+
+
+def save_model(
+    model: AnalysisNetwork, path: str | Path, metadata: dict[str, Any] | None = None
+) -> None:
+    """Write ``model``, its configuration and ``metadata`` to ``path`` atomically."""
+    payload = {
+        "format": FORMAT_VERSION,
+        "config": model.config.to_dict(),
+        "state_dict": model.state_dict(),
+        "metadata": dict(metadata or {}),
+    }
+    atomic_torch_save(payload, path)
+
+
+def read_model_file(path: str | Path) -> dict[str, Any]:
+    """Load and check the dictionary stored in a model file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: model file not found")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a bad file
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ModelFileError(f"{path}: not a readable drummernet model file ({reason})") from None
+    if not isinstance(payload, dict) or not {"config", "state_dict"} <= set(payload):
+        raise ModelFileError(f"{path}: not a drummernet model file (no configuration inside)")
+    if payload.get("format", 0) > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path}: model file format {payload['format']} is newer than this drummernet "
+            f"understands ({FORMAT_VERSION}); upgrade drummernet"
+        )
+    return payload
+
+
+def load_model(path: str | Path) -> AnalysisNetwork:
+    """Rebuild the network stored in ``path`` in evaluation mode."""
+    payload = read_model_file(path)
+    try:
+        config = Config.from_dict(payload["config"])
+    except ConfigError as exc:
+        raise ModelFileError(f"{path}: incompatible configuration: {exc}") from None
+    model = AnalysisNetwork(config)
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise ModelFileError(f"{path}: weights do not match the configuration ({first})") from None
+    model.metadata = payload.get("metadata", {})
+    return model.eval()

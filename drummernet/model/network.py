@@ -1,0 +1,69 @@
+"""The analysis network: 16 kHz waveform in, K sparse impulse trains out."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from drummernet.config import Config
+from drummernet.model.sparsity import sparse_activations
+from drummernet.model.temporal import build_temporal_head
+from drummernet.model.unet import UNet1d
+from drummernet.model.upsample import zero_insertion_upsample
+
+
+class AnalysisNetwork(nn.Module):
+    """U-net -> temporal layers -> two sparse normalisations -> zero insertion.
+
+    Alignment: the input is zero-padded on the right to a multiple of
+    ``config.pad_multiple`` samples (1,024 for the paper), every convolution uses
+    ``same`` padding, and the output is cropped back to the input length. The
+    output therefore has exactly the input's length, and an impulse at sample
+    ``n`` is an onset at input sample ``n``: the synthesizer starts the one-shot
+    there. Impulses can only fall on multiples of ``config.upsample_factor``.
+    """
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self.config = config
+        self.unet = UNet1d(config)
+        self.temporal = build_temporal_head(config, self.unet.out_channels)
+        self.metadata: dict = {}  # filled from a model file: training data, steps, scores
+
+    def logits(self, audio: torch.Tensor) -> torch.Tensor:
+        """Frame-rate scores before normalisation, ``(batch, K, padded_frames)``."""
+        padding = (-audio.shape[-1]) % self.config.pad_multiple
+        x = F.pad(audio, (0, padding)).unsqueeze(1)
+        return self.temporal(self.unet(x))
+
+    def forward(self, audio: torch.Tensor) -> torch.Tensor:
+        """Impulse trains for ``audio``.
+
+        Parameters
+        ----------
+        audio : tensor, shape ``(batch, samples)`` or ``(samples,)``
+            Mono waveform at ``config.sample_rate``.
+
+        Returns
+        -------
+        tensor, shape ``(batch, K, samples)`` (or ``(K, samples)``), values in [0, 1].
+        """
+        squeeze = audio.dim() == 1
+        if squeeze:
+            audio = audio.unsqueeze(0)
+        if audio.dim() != 2:
+            raise ValueError(f"audio must have shape (batch, samples); got {tuple(audio.shape)}")
+        length = audio.shape[-1]
+        frames = sparse_activations(
+            self.logits(audio), self.config.time_window_frames, self.config.activation
+        )
+        out = zero_insertion_upsample(frames, self.config.upsample_factor)[..., :length]
+        return out.squeeze(0) if squeeze else out
+
+    def parameter_counts(self) -> dict[str, int]:
+        """Trainable parameters of the U-net and of the temporal layers."""
+        return {
+            "unet": sum(p.numel() for p in self.unet.parameters()),
+            "temporal": sum(p.numel() for p in self.temporal.parameters()),
+        }

@@ -1,0 +1,95 @@
+import pytest
+import torch
+from torch import nn
+
+from drummernet.config import PRESETS, get_preset
+from drummernet.losses import OnsetSpectrumLoss
+from drummernet.model import AnalysisNetwork
+from drummernet.model.temporal import ConvHead, RecurrentHead
+from drummernet.synth import Synthesizer
+
+
+@pytest.mark.parametrize("length", [1, 777, 1023, 1025, 5001])
+def test_output_has_input_length_and_impulses_only_on_the_frame_grid(length):
+    model = AnalysisNetwork(get_preset("paper")).eval()
+    with torch.no_grad():
+        y = model(torch.randn(2, length) * 0.1)
+    assert y.shape == (2, 11, length)
+    off_grid = torch.ones(length, dtype=torch.bool)
+    off_grid[::16] = False
+    assert (y[..., off_grid] == 0).all()
+    assert ((y >= 0) & (y <= 1)).all()
+    assert (y.sum(dim=1) <= 1 + 1e-6).all()  # product of two simplex projections
+
+
+def test_one_dimensional_input_gives_one_dimensional_batch():
+    model = AnalysisNetwork(get_preset("reference-code")).eval()
+    with torch.no_grad():
+        assert model(torch.zeros(3000)).shape == (11, 3000)
+    with pytest.raises(ValueError, match="shape"):
+        model(torch.zeros(1, 1, 3000))
+
+
+def test_logits_frame_count_follows_right_padding():
+    model = AnalysisNetwork(get_preset("paper"))
+    with torch.no_grad():
+        assert model.logits(torch.zeros(1, 1025)).shape == (1, 11, 128)  # 2048 samples / 16
+        assert model.logits(torch.zeros(1, 1024)).shape == (1, 11, 64)
+
+
+def test_frame_t_becomes_an_onset_at_sample_16t(monkeypatch, paper_kit):
+    """A logit spike at frame t of component k is an impulse at sample 16 t, and the
+    synthesizer starts component k's one-shot exactly there."""
+    model = AnalysisNetwork(get_preset("paper"))
+    logits = torch.full((1, 11, 128), -10.0)
+    logits[0, 3, 70] = 10.0  # component HH_OHH, frame 70
+    monkeypatch.setattr(model, "logits", lambda audio: logits)
+    y = model(torch.zeros(1, 2000))
+    assert y.shape == (1, 11, 2000)
+    assert torch.nonzero(y[0, 3, 1024:2000]).flatten().tolist() == [1120 - 1024]
+    assert y[0, 3, 1120] == 1.0 and int(y[0].argmax()) == 3 * 2000 + 1120
+    spike_only = torch.zeros_like(y)
+    spike_only[0, 3, 1120] = y[0, 3, 1120]
+    audio = Synthesizer(paper_kit)(spike_only)
+    assert audio[0, :1120].abs().max() < 1e-5  # FFT round-off only
+    torch.testing.assert_close(audio[0, 1120:], paper_kit[3, : 2000 - 1120], atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("preset, zeros_expected", [("paper", True), ("soft", False)])
+def test_activation_switch_changes_sparsity(monkeypatch, preset, zeros_expected):
+    model = AnalysisNetwork(get_preset(preset))
+    logits = torch.randn(1, 11, 64) * 3
+    monkeypatch.setattr(model, "logits", lambda audio: logits)
+    frames = model(torch.zeros(1, 1024))[..., ::16]
+    assert bool((frames == 0).any()) is zeros_expected
+
+
+def test_conv_switch_replaces_every_gru():
+    paper, conv = AnalysisNetwork(get_preset("paper")), AnalysisNetwork(get_preset("conv"))
+    assert isinstance(paper.temporal, RecurrentHead)
+    assert isinstance(conv.temporal, ConvHead)
+    assert not any(isinstance(m, nn.GRU) for m in conv.modules())
+    assert sum(isinstance(m, nn.GRU) for m in paper.modules()) == 3
+
+
+def test_paper_sizes():
+    model = AnalysisNetwork(get_preset("paper"))
+    assert model.unet.input_conv.out_channels == 128
+    assert len(model.unet.encoder) == 10 and len(model.unet.decoder) == 6
+    assert model.temporal.time_bidirectional.hidden_size == 100
+    assert model.temporal.time_bidirectional.bidirectional
+    assert model.temporal.time_unidirectional.hidden_size == 50
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_gradients_reach_every_trainable_parameter(preset, paper_kit):
+    config = get_preset(preset)
+    model = AnalysisNetwork(config)
+    audio = Synthesizer(paper_kit)(torch.rand(1, 11, 4096) * (torch.rand(1, 11, 4096) > 0.995))
+    audio = audio / audio.abs().max()
+    loss = OnsetSpectrumLoss(config)(Synthesizer(paper_kit)(model(audio)), audio)
+    loss.backward()
+    for name, parameter in model.named_parameters():
+        assert parameter.grad is not None, name
+        assert torch.isfinite(parameter.grad).all(), name
+        assert parameter.grad.abs().sum() > 0, name
