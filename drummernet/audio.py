@@ -1,0 +1,79 @@
+"""Audio input/output: any file -> mono float32 at the model's rate, with validation.
+
+Decoding is done by ``soundfile`` (libsndfile: wav, flac, ogg, mp3 and more);
+resampling by ``soxr`` (through ``librosa.resample``, high quality). Every
+failure raises :class:`AudioError` with the file name and the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import librosa
+import numpy as np
+import soundfile as sf
+
+from drummernet.errors import DrummerNetError
+
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
+
+
+class AudioError(DrummerNetError):
+    """Audio that cannot be decoded or used (empty, corrupt, NaN ...)."""
+
+
+def valid_audio(y: np.ndarray, name: str = "audio") -> np.ndarray:
+    """Check a mono signal: 1-D, non-empty, finite. Returns it as float32."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise AudioError(f"{name}: expected mono (1-D) audio; got shape {y.shape}")
+    if y.size == 0:
+        raise AudioError(f"{name}: audio is empty")
+    if not np.issubdtype(y.dtype, np.floating):
+        raise AudioError(f"{name}: audio must be floating point; got {y.dtype}")
+    if not np.all(np.isfinite(y)):
+        raise AudioError(f"{name}: audio contains NaN or infinite samples")
+    return y.astype(np.float32, copy=False)
+
+
+def to_mono(y: np.ndarray) -> np.ndarray:
+    """``(samples,)`` or ``(samples, channels)`` -> mean over channels, ``(samples,)``."""
+    return y if y.ndim == 1 else y.mean(axis=1)
+
+
+def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
+    """High-quality resampling (soxr); a no-op when the rates are equal."""
+    if orig_sr == target_sr:
+        return y
+    if orig_sr <= 0:
+        raise AudioError(f"invalid sample rate {orig_sr}")
+    return librosa.resample(y, orig_sr=orig_sr, target_sr=target_sr, res_type="soxr_hq")
+
+
+def load_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
+    """Decode ``path`` to mono float32 at ``sample_rate`` Hz.
+
+    Raises :class:`AudioError` for a missing, unreadable, empty or non-finite file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"{path}: no such file")
+    try:
+        y, sr = sf.read(str(path), dtype="float32", always_2d=False)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        reason = str(exc).split(":")[-1].strip() or "unknown format"
+        raise AudioError(f"{path}: cannot decode audio ({reason})") from None
+    if y.size == 0:
+        raise AudioError(f"{path}: audio file has no samples")
+    y = valid_audio(to_mono(y), str(path))
+    return resample(y, sr, sample_rate).astype(np.float32, copy=False)
+
+
+def write_audio(path: str | Path, y: np.ndarray, sample_rate: int) -> None:
+    """Write mono audio; 16-bit PCM for .wav/.flac, clipped to [-1, 1]."""
+    path = Path(path)
+    subtype = "PCM_16" if path.suffix.lower() in (".wav", ".flac") else None
+    try:
+        sf.write(str(path), np.clip(y, -1.0, 1.0), sample_rate, subtype=subtype)
+    except (OSError, sf.LibsndfileError, RuntimeError) as exc:
+        raise AudioError(f"{path}: cannot write audio ({exc})") from None

@@ -1,0 +1,243 @@
+"""Build kit folders from the drum sources a Linux user has.
+
+* Hydrogen drumkits (a folder with ``drumkit.xml``, e.g. the Debian package
+  ``hydrogen-drumkits``), instruments mapped to components by name;
+* SoundFont drum presets (bank 128), rendered note by note with the
+  ``fluidsynth`` program;
+* a plain folder of audio files named by component (``KD_KD.wav``,
+  ``kick.wav``, ``snare_v64.flac`` ...).
+
+Every builder writes 16 kHz mono 16-bit FLAC one-shots plus ``kit.json``,
+trimmed to ``max_seconds`` with the leading silence removed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from drummernet.audio import AUDIO_EXTENSIONS, AudioError, load_audio, write_audio
+from drummernet.components import COMPONENTS, GM_NOTES
+from drummernet.errors import KitError
+from drummernet.kits.library import Kit, Layer
+
+SAMPLE_RATE = 16000
+
+# (component, pattern) tried in order on a lower-cased instrument or file name;
+# the first component whose pattern matches wins.
+NAME_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("HH_PHH", r"(pedal|foot).*(hat|hh)|(hat|hh).*(pedal|foot)|^phh"),
+    ("HH_OHH", r"open.*(hat|hh)|(hat|hh).*open|^ohh"),
+    ("HH_CHH", r"(clos|clsd).*(hat|hh)|(hat|hh).*(clos|clsd)|^chh|^(hi.?hat|hh)$"),
+    ("KD_KD", r"kick|bass ?drum|^bd\b|^kd\b|^kik"),
+    ("SD_SD", r"snare|^sd\b"),
+    ("TT_HIT", r"(hi|high).*tom|tom.*(hi|high|\b1\b)|^hit$|^ht$"),
+    ("TT_MHT", r"mid.*tom|tom.*(mid|\b2\b)|^mht$|^mt$"),
+    ("TT_HFT", r"floor|(lo|low).*tom|tom.*(lo|low|\b3\b)|^hft$|^ft$"),
+    ("CY_RDC", r"ride(?!.*bell)|^rdc$|^rd$"),
+    ("CY_CRC", r"crash|^crc$|^cr$"),
+    ("OT_TMB", r"tamb|^tmb$"),
+)
+
+
+def component_for_name(name: str) -> str | None:
+    """Map an instrument or file name (``"Hat Closed"``, ``"kick_01"``) to a component."""
+    text = name.lower().replace("_", " ").replace("-", " ").strip()
+    if text.upper().replace(" ", "_") in COMPONENTS:
+        return text.upper().replace(" ", "_")
+    for component, pattern in NAME_PATTERNS:
+        if re.search(pattern, text):
+            return component
+    return None
+
+
+def prepare_one_shot(y: np.ndarray, max_seconds: float, sample_rate: int = SAMPLE_RATE,
+                     threshold_db: float = -50.0) -> np.ndarray:
+    """Cut leading silence (below ``threshold_db`` of the peak), keep ``max_seconds``,
+    fade out the last 10 ms and peak-normalise to 0.9."""
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    if peak <= 0:
+        raise AudioError("one-shot is silent")
+    start = int(np.argmax(np.abs(y) >= peak * 10 ** (threshold_db / 20)))
+    y = y[start : start + int(max_seconds * sample_rate)].astype(np.float64)
+    fade = min(len(y), int(0.01 * sample_rate))
+    y[len(y) - fade :] *= np.linspace(1.0, 0.0, fade)
+    return (0.9 * y / np.max(np.abs(y))).astype(np.float32)
+
+
+def _write_kit(out_dir: Path, name: str, shots: dict[str, list[tuple[np.ndarray, int, int]]],
+               source: str, license: str, attribution: str) -> Kit:
+    """Write one-shots ``{component: [(audio, min_vel, max_vel), ...]}`` and the manifest."""
+    if not shots:
+        raise KitError(f"{source}: no drum component could be recognised")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    layers: dict[str, list[Layer]] = {}
+    for component in COMPONENTS:
+        for audio, low, high in sorted(shots.get(component, []), key=lambda s: s[1]):
+            file = f"{component}_v{high:03d}.flac"
+            write_audio(out_dir / file, audio, SAMPLE_RATE)
+            layers.setdefault(component, []).append(Layer(file, low, high))
+    kit = Kit(name=name, path=out_dir, layers=layers, source=source, license=license,
+              attribution=attribution, sample_rate=SAMPLE_RATE)
+    kit.save_manifest()
+    return kit
+
+
+def _xml_text(node: ET.Element, tag: str, default: str = "") -> str:
+    found = node.find(tag)
+    return found.text.strip() if found is not None and found.text else default
+
+
+def build_from_hydrogen(drumkit_dir: str | Path, out_dir: str | Path, name: str | None = None,
+                        max_seconds: float = 1.0, warnings: list[str] | None = None) -> Kit:
+    """Extract a kit from a Hydrogen drumkit folder (``drumkit.xml`` + samples).
+
+    Velocity layers (Hydrogen's 0..1 ``min``/``max``) become MIDI ranges. Instruments
+    whose name maps to no component are skipped; a component met twice keeps the first.
+    Problems with single samples are appended to ``warnings`` and skipped.
+    """
+    drumkit_dir = Path(drumkit_dir)
+    xml_path = drumkit_dir / "drumkit.xml"
+    try:
+        root = ET.parse(xml_path).getroot()
+    except (OSError, ET.ParseError) as exc:
+        raise KitError(f"{xml_path}: cannot read Hydrogen drumkit ({exc})") from None
+    for node in root.iter():  # drop XML namespaces of newer Hydrogen versions
+        node.tag = node.tag.split("}")[-1]
+    kit_name = name or "hydrogen-" + re.sub(r"[^a-z0-9]+", "-", _xml_text(root, "name",
+                                                                         drumkit_dir.name).lower())
+    shots: dict[str, list[tuple[np.ndarray, int, int]]] = {}
+    for instrument in root.iter("instrument"):
+        component = component_for_name(_xml_text(instrument, "name"))
+        if component is None or component in shots:
+            continue
+        layers = list(instrument.iter("layer")) or [instrument]
+        found = []
+        for layer in layers:
+            file = _xml_text(layer, "filename")
+            if not file:
+                continue
+            low = float(_xml_text(layer, "min", "0"))
+            high = float(_xml_text(layer, "max", "1"))
+            try:
+                audio = prepare_one_shot(load_audio(drumkit_dir / file, SAMPLE_RATE), max_seconds)
+            except AudioError as exc:
+                if warnings is not None:
+                    warnings.append(f"{xml_path}: {component}: {exc}")
+                continue
+            found.append((audio, max(1, round(low * 127)), max(1, round(high * 127))))
+        if found:
+            shots[component] = found
+    license_text = _xml_text(root, "license") or "see /usr/share/doc/hydrogen-drumkits/copyright"
+    author = _xml_text(root, "author")
+    return _write_kit(Path(out_dir), kit_name, shots, f"Hydrogen drumkit {xml_path}",
+                      license_text, author)
+
+
+def _render_notes_with_fluidsynth(soundfont: Path, program: int, notes: list[tuple[int, int]],
+                                  spacing_s: float) -> np.ndarray:
+    """Render (note, velocity) pairs on the drum channel, one every ``spacing_s`` s."""
+    import mido
+
+    fluidsynth = shutil.which("fluidsynth")
+    if fluidsynth is None:
+        raise KitError("the fluidsynth program is needed to render SoundFont kits "
+                       "(Debian: apt-get install --no-install-recommends fluidsynth)")
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack()
+    midi.tracks.append(track)
+    track.append(mido.MetaMessage("set_tempo", tempo=500000, time=0))  # 1 beat = 0.5 s
+    track.append(mido.Message("control_change", channel=9, control=0, value=1, time=0))
+    track.append(mido.Message("program_change", channel=9, program=program, time=0))
+    ticks = int(spacing_s * 960)
+    for i, (note, velocity) in enumerate(notes):
+        track.append(mido.Message("note_on", channel=9, note=note, velocity=velocity,
+                                  time=0 if i == 0 else ticks - 10))
+        track.append(mido.Message("note_off", channel=9, note=note, velocity=0, time=10))
+    track.append(mido.MetaMessage("end_of_track", time=ticks))
+    with tempfile.TemporaryDirectory() as tmp:
+        mid, wav = Path(tmp) / "notes.mid", Path(tmp) / "notes.wav"
+        midi.save(mid)
+        result = subprocess.run(
+            [fluidsynth, "-ni", "-q", "-g", "0.5", "-r", "44100", "-R", "0", "-C", "0",
+             "-F", str(wav), str(soundfont), str(mid)],
+            capture_output=True, text=True, timeout=600,
+        )
+        if result.returncode != 0 or not wav.is_file():
+            raise KitError(f"{soundfont}: fluidsynth failed: {result.stderr.strip()[:200]}")
+        return load_audio(wav, SAMPLE_RATE)
+
+
+def build_from_soundfont(soundfont: str | Path, out_dir: str | Path, program: int = 0,
+                         name: str | None = None, velocities: Iterable[int] = (98,),
+                         max_seconds: float = 1.0, license: str = "",
+                         attribution: str = "") -> Kit:
+    """Render the General MIDI drum notes of SoundFont preset (bank 128, ``program``).
+
+    Each velocity in ``velocities`` becomes one layer, covering the range up to it.
+    """
+    soundfont = Path(soundfont)
+    if not soundfont.is_file():
+        raise KitError(f"{soundfont}: no such SoundFont")
+    velocities = sorted(set(velocities))
+    notes = [(GM_NOTES[c], v) for c in COMPONENTS for v in velocities]
+    spacing = max_seconds + 1.0
+    audio = _render_notes_with_fluidsynth(soundfont, program, notes, spacing)
+    step = int(spacing * SAMPLE_RATE)
+    shots: dict[str, list[tuple[np.ndarray, int, int]]] = {}
+    for i, (component, velocity) in enumerate((c, v) for c in COMPONENTS for v in velocities):
+        segment = audio[i * step : (i + 1) * step]
+        if segment.size == 0 or np.max(np.abs(segment)) < 1e-4:
+            continue  # the preset has no sample for this note
+        low = ([1, *[v + 1 for v in velocities]])[velocities.index(velocity)]
+        high = 127 if velocity == velocities[-1] else velocity
+        shots.setdefault(component, []).append((prepare_one_shot(segment, max_seconds), low, high))
+    kit_name = name or f"{soundfont.stem.lower()}-{program}"
+    return _write_kit(Path(out_dir), kit_name, shots,
+                      f"SoundFont {soundfont.name}, bank 128, program {program}",
+                      license, attribution)
+
+
+def build_from_folder(folder: str | Path, out_dir: str | Path, name: str | None = None,
+                      max_seconds: float = 1.0, license: str = "",
+                      warnings: list[str] | None = None) -> Kit:
+    """Make a kit from audio files named by component (``KD_KD.wav``, ``snare_v64.flac``).
+
+    A ``_vNN`` suffix gives the velocity a file was recorded at (layers are ordered
+    by it); files whose name maps to no component are reported in ``warnings``.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise KitError(f"{folder}: no such folder")
+    found: dict[str, list[tuple[np.ndarray, int]]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in AUDIO_EXTENSIONS:
+            continue
+        match = re.match(r"(.*?)(?:[_ -]v(\d+))?$", path.stem, re.IGNORECASE)
+        stem, velocity = match.group(1), int(match.group(2) or 127)
+        component = component_for_name(stem)
+        if component is None:
+            if warnings is not None:
+                warnings.append(f"{path}: name matches no drum component, skipped")
+            continue
+        try:
+            audio = prepare_one_shot(load_audio(path, SAMPLE_RATE), max_seconds)
+        except AudioError as exc:
+            if warnings is not None:
+                warnings.append(f"{path}: {exc}")
+            continue
+        found.setdefault(component, []).append((audio, min(max(velocity, 1), 127)))
+    shots = {}
+    for component, takes in found.items():
+        takes.sort(key=lambda t: t[1])
+        lows = [1] + [v + 1 for _, v in takes[:-1]]
+        shots[component] = [(a, low, v if i < len(takes) - 1 else 127)
+                            for i, ((a, v), low) in enumerate(zip(takes, lows, strict=True))]
+    return _write_kit(Path(out_dir), name or folder.name, shots, f"folder {folder}", license, "")

@@ -1,0 +1,191 @@
+"""Kit folders: one-shot audio files plus a ``kit.json`` manifest.
+
+A manifest looks like::
+
+    {"name": "fluidr3-standard", "source": "...", "license": "MIT",
+     "attribution": "...", "sample_rate": 16000,
+     "components": {"KD_KD": [{"file": "KD_KD_v127.flac",
+                               "min_velocity": 1, "max_velocity": 127}], ...}}
+
+Each component maps to one or more velocity layers (MIDI velocity ranges,
+inclusive). Kits are found in the folders of :func:`kit_search_path`: the kits
+shipped inside the package, then ``$DRUMMERNET_KITS`` (``os.pathsep``-separated)
+or ``~/.local/share/drummernet/kits``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from drummernet.audio import AudioError, load_audio
+from drummernet.components import COMPONENTS
+from drummernet.errors import KitError
+
+MANIFEST = "kit.json"
+PACKAGED_KITS = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One sample of a component, used for velocities in [min_velocity, max_velocity]."""
+
+    file: str
+    min_velocity: int = 1
+    max_velocity: int = 127
+
+
+@dataclass
+class Kit:
+    """A kit folder: name, provenance and velocity layers per component."""
+
+    name: str
+    path: Path
+    layers: dict[str, list[Layer]]
+    source: str = ""
+    license: str = ""
+    attribution: str = ""
+    sample_rate: int = 16000
+    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def missing(self) -> list[str]:
+        """Components of the 11-piece vocabulary this kit has no sample for."""
+        return [c for c in COMPONENTS if c not in self.layers]
+
+    def one_shot(self, component: str, velocity: int = 98, sample_rate: int = 16000) -> np.ndarray:
+        """The sample of ``component`` for MIDI ``velocity``, mono float32 at ``sample_rate``.
+
+        The layer whose range holds ``velocity`` is used (the nearest one if none does).
+        """
+        layers = self.layers.get(component)
+        if not layers:
+            raise KitError(f"kit {self.name!r} has no sample for {component}")
+        inside = [lay for lay in layers if lay.min_velocity <= velocity <= lay.max_velocity]
+        layer = inside[0] if inside else min(
+            layers, key=lambda lay: min(abs(velocity - lay.min_velocity),
+                                        abs(velocity - lay.max_velocity))
+        )
+        key = f"{layer.file}@{sample_rate}"
+        if key not in self._cache:
+            try:
+                self._cache[key] = load_audio(self.path / layer.file, sample_rate)
+            except AudioError as exc:
+                raise KitError(f"kit {self.name!r}: {exc}") from None
+        return self._cache[key]
+
+    def to_manifest(self) -> dict:
+        """The JSON manifest of this kit."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "license": self.license,
+            "attribution": self.attribution,
+            "sample_rate": self.sample_rate,
+            "components": {
+                c: [vars(layer) for layer in self.layers[c]] for c in COMPONENTS if c in self.layers
+            },
+        }
+
+    def save_manifest(self) -> Path:
+        """Write ``kit.json`` into the kit folder."""
+        path = self.path / MANIFEST
+        path.write_text(json.dumps(self.to_manifest(), indent=2) + "\n")
+        return path
+
+
+def load_kit(path: str | Path) -> Kit:
+    """Read the kit in folder ``path`` (its ``kit.json``), checking every entry."""
+    path = Path(path)
+    manifest = path / MANIFEST
+    try:
+        data = json.loads(manifest.read_text())
+    except OSError:
+        raise KitError(f"{path}: not a kit folder (no readable {MANIFEST})") from None
+    except json.JSONDecodeError as exc:
+        raise KitError(f"{manifest}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    try:
+        layers: dict[str, list[Layer]] = {}
+        for component, entries in data["components"].items():
+            if component not in COMPONENTS:
+                raise KitError(f"{manifest}: unknown component {component!r}")
+            layers[component] = [Layer(**entry) for entry in entries]
+            for layer in layers[component]:
+                if not (path / layer.file).is_file():
+                    raise KitError(f"{manifest}: {component} sample {layer.file} is missing")
+        return Kit(
+            name=data.get("name", path.name), path=path, layers=layers,
+            source=data.get("source", ""), license=data.get("license", ""),
+            attribution=data.get("attribution", ""), sample_rate=data.get("sample_rate", 16000),
+        )
+    except (KeyError, TypeError) as exc:
+        raise KitError(f"{manifest}: malformed manifest ({exc})") from None
+
+
+def kit_search_path() -> list[Path]:
+    """Folders searched for kits, in order: packaged kits, then user kits."""
+    user = os.environ.get("DRUMMERNET_KITS")
+    folders = [PACKAGED_KITS]
+    if user:
+        folders += [Path(p) for p in user.split(os.pathsep) if p]
+    else:
+        folders.append(Path.home() / ".local" / "share" / "drummernet" / "kits")
+    return folders
+
+
+def user_kit_folder() -> Path:
+    """Where ``drummernet kits build`` writes kits by default."""
+    return kit_search_path()[1]
+
+
+def list_kits() -> list[Kit]:
+    """Every valid kit on the search path (a name found twice: the first wins)."""
+    kits: dict[str, Kit] = {}
+    for folder in kit_search_path():
+        if not folder.is_dir():
+            continue
+        for manifest in sorted(folder.glob(f"*/{MANIFEST}")):
+            try:
+                kit = load_kit(manifest.parent)
+            except KitError:
+                continue
+            kits.setdefault(kit.name, kit)
+    return list(kits.values())
+
+
+def get_kit(name_or_path: str | Path) -> Kit:
+    """A kit by folder path or by name on the search path."""
+    path = Path(name_or_path)
+    if (path / MANIFEST).is_file():
+        return load_kit(path)
+    for kit in list_kits():
+        if kit.name == str(name_or_path):
+            return kit
+    known = ", ".join(k.name for k in list_kits()) or "none"
+    raise KitError(f"no kit called {str(name_or_path)!r} (installed: {known})")
+
+
+def kit_one_shots(
+    kit: Kit, fallbacks: list[Kit] | None = None, velocity: int = 98, sample_rate: int = 16000,
+    components: tuple[str, ...] = COMPONENTS,
+) -> tuple[list[np.ndarray], list[str]]:
+    """One sample per component for the synthesizer, filling gaps from ``fallbacks``.
+
+    Returns the samples (in ``components`` order) and one note per filled gap,
+    e.g. ``"TT_HFT from fluidr3-standard"``, for the caller to tell the user.
+    """
+    shots, notes = [], []
+    for component in components:
+        donor = next(
+            (k for k in [kit, *(fallbacks or [])] if component in k.layers), None
+        )
+        if donor is None:
+            raise KitError(f"kit {kit.name!r} has no {component} and no fallback kit has one")
+        if donor is not kit:
+            notes.append(f"{component} from {donor.name}")
+        shots.append(donor.one_shot(component, velocity, sample_rate))
+    return shots, notes
