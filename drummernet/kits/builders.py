@@ -58,8 +58,9 @@ def component_for_name(name: str) -> str | None:
     return None
 
 
-def prepare_one_shot(y: np.ndarray, max_seconds: float, sample_rate: int = SAMPLE_RATE,
-                     threshold_db: float = -50.0) -> np.ndarray:
+def prepare_one_shot(
+    y: np.ndarray, max_seconds: float, sample_rate: int = SAMPLE_RATE, threshold_db: float = -50.0
+) -> np.ndarray:
     """Cut leading silence (below ``threshold_db`` of the peak), keep ``max_seconds``,
     fade out the last 10 ms and peak-normalise to 0.9."""
     peak = float(np.max(np.abs(y))) if y.size else 0.0
@@ -72,8 +73,14 @@ def prepare_one_shot(y: np.ndarray, max_seconds: float, sample_rate: int = SAMPL
     return (0.9 * y / np.max(np.abs(y))).astype(np.float32)
 
 
-def _write_kit(out_dir: Path, name: str, shots: dict[str, list[tuple[np.ndarray, int, int]]],
-               source: str, license: str, attribution: str) -> Kit:
+def _write_kit(
+    out_dir: Path,
+    name: str,
+    shots: dict[str, list[tuple[np.ndarray, int, int]]],
+    source: str,
+    license: str,
+    attribution: str,
+) -> Kit:
     """Write one-shots ``{component: [(audio, min_vel, max_vel), ...]}`` and the manifest."""
     if not shots:
         raise KitError(f"{source}: no drum component could be recognised")
@@ -84,8 +91,15 @@ def _write_kit(out_dir: Path, name: str, shots: dict[str, list[tuple[np.ndarray,
             file = f"{component}_v{high:03d}.flac"
             write_audio(out_dir / file, audio, SAMPLE_RATE)
             layers.setdefault(component, []).append(Layer(file, low, high))
-    kit = Kit(name=name, path=out_dir, layers=layers, source=source, license=license,
-              attribution=attribution, sample_rate=SAMPLE_RATE)
+    kit = Kit(
+        name=name,
+        path=out_dir,
+        layers=layers,
+        source=source,
+        license=license,
+        attribution=attribution,
+        sample_rate=SAMPLE_RATE,
+    )
     kit.save_manifest()
     return kit
 
@@ -95,8 +109,13 @@ def _xml_text(node: ET.Element, tag: str, default: str = "") -> str:
     return found.text.strip() if found is not None and found.text else default
 
 
-def build_from_hydrogen(drumkit_dir: str | Path, out_dir: str | Path, name: str | None = None,
-                        max_seconds: float = 1.0, warnings: list[str] | None = None) -> Kit:
+def build_from_hydrogen(
+    drumkit_dir: str | Path,
+    out_dir: str | Path,
+    name: str | None = None,
+    max_seconds: float = 1.0,
+    warnings: list[str] | None = None,
+) -> Kit:
     """Extract a kit from a Hydrogen drumkit folder (``drumkit.xml`` + samples).
 
     Velocity layers (Hydrogen's 0..1 ``min``/``max``) become MIDI ranges. Instruments
@@ -111,8 +130,9 @@ def build_from_hydrogen(drumkit_dir: str | Path, out_dir: str | Path, name: str 
         raise KitError(f"{xml_path}: cannot read Hydrogen drumkit ({exc})") from None
     for node in root.iter():  # drop XML namespaces of newer Hydrogen versions
         node.tag = node.tag.split("}")[-1]
-    kit_name = name or "hydrogen-" + re.sub(r"[^a-z0-9]+", "-", _xml_text(root, "name",
-                                                                         drumkit_dir.name).lower())
+    kit_name = name or "hydrogen-" + re.sub(
+        r"[^a-z0-9]+", "-", _xml_text(root, "name", drumkit_dir.name).lower()
+    )
     shots: dict[str, list[tuple[np.ndarray, int, int]]] = {}
     for instrument in root.iter("instrument"):
         component = component_for_name(_xml_text(instrument, "name"))
@@ -137,19 +157,23 @@ def build_from_hydrogen(drumkit_dir: str | Path, out_dir: str | Path, name: str 
             shots[component] = found
     license_text = _xml_text(root, "license") or "see /usr/share/doc/hydrogen-drumkits/copyright"
     author = _xml_text(root, "author")
-    return _write_kit(Path(out_dir), kit_name, shots, f"Hydrogen drumkit {xml_path}",
-                      license_text, author)
+    return _write_kit(
+        Path(out_dir), kit_name, shots, f"Hydrogen drumkit {xml_path}", license_text, author
+    )
 
 
-def _render_notes_with_fluidsynth(soundfont: Path, program: int, notes: list[tuple[int, int]],
-                                  spacing_s: float) -> np.ndarray:
+def _render_notes_with_fluidsynth(
+    soundfont: Path, program: int, notes: list[tuple[int, int]], spacing_s: float
+) -> np.ndarray:
     """Render (note, velocity) pairs on the drum channel, one every ``spacing_s`` s."""
     import mido
 
     fluidsynth = shutil.which("fluidsynth")
     if fluidsynth is None:
-        raise KitError("the fluidsynth program is needed to render SoundFont kits "
-                       "(Debian: apt-get install --no-install-recommends fluidsynth)")
+        raise KitError(
+            "the fluidsynth program is needed to render SoundFont kits "
+            "(Debian: apt-get install --no-install-recommends fluidsynth)"
+        )
     midi = mido.MidiFile(ticks_per_beat=480)
     track = mido.MidiTrack()
     midi.tracks.append(track)
@@ -158,27 +182,53 @@ def _render_notes_with_fluidsynth(soundfont: Path, program: int, notes: list[tup
     track.append(mido.Message("program_change", channel=9, program=program, time=0))
     ticks = int(spacing_s * 960)
     for i, (note, velocity) in enumerate(notes):
-        track.append(mido.Message("note_on", channel=9, note=note, velocity=velocity,
-                                  time=0 if i == 0 else ticks - 10))
+        track.append(
+            mido.Message(
+                "note_on", channel=9, note=note, velocity=velocity, time=0 if i == 0 else ticks - 10
+            )
+        )
         track.append(mido.Message("note_off", channel=9, note=note, velocity=0, time=10))
     track.append(mido.MetaMessage("end_of_track", time=ticks))
     with tempfile.TemporaryDirectory() as tmp:
         mid, wav = Path(tmp) / "notes.mid", Path(tmp) / "notes.wav"
         midi.save(mid)
         result = subprocess.run(
-            [fluidsynth, "-ni", "-q", "-g", "0.5", "-r", "44100", "-R", "0", "-C", "0",
-             "-F", str(wav), str(soundfont), str(mid)],
-            capture_output=True, text=True, timeout=600,
+            [
+                fluidsynth,
+                "-ni",
+                "-q",
+                "-g",
+                "0.5",
+                "-r",
+                "44100",
+                "-R",
+                "0",
+                "-C",
+                "0",
+                "-F",
+                str(wav),
+                str(soundfont),
+                str(mid),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         if result.returncode != 0 or not wav.is_file():
             raise KitError(f"{soundfont}: fluidsynth failed: {result.stderr.strip()[:200]}")
         return load_audio(wav, SAMPLE_RATE)
 
 
-def build_from_soundfont(soundfont: str | Path, out_dir: str | Path, program: int = 0,
-                         name: str | None = None, velocities: Iterable[int] = (98,),
-                         max_seconds: float = 1.0, license: str = "",
-                         attribution: str = "") -> Kit:
+def build_from_soundfont(
+    soundfont: str | Path,
+    out_dir: str | Path,
+    program: int = 0,
+    name: str | None = None,
+    velocities: Iterable[int] = (98,),
+    max_seconds: float = 1.0,
+    license: str = "",
+    attribution: str = "",
+) -> Kit:
     """Render the General MIDI drum notes of SoundFont preset (bank 128, ``program``).
 
     Each velocity in ``velocities`` becomes one layer, covering the range up to it.
@@ -200,14 +250,24 @@ def build_from_soundfont(soundfont: str | Path, out_dir: str | Path, program: in
         high = 127 if velocity == velocities[-1] else velocity
         shots.setdefault(component, []).append((prepare_one_shot(segment, max_seconds), low, high))
     kit_name = name or f"{soundfont.stem.lower()}-{program}"
-    return _write_kit(Path(out_dir), kit_name, shots,
-                      f"SoundFont {soundfont.name}, bank 128, program {program}",
-                      license, attribution)
+    return _write_kit(
+        Path(out_dir),
+        kit_name,
+        shots,
+        f"SoundFont {soundfont.name}, bank 128, program {program}",
+        license,
+        attribution,
+    )
 
 
-def build_from_folder(folder: str | Path, out_dir: str | Path, name: str | None = None,
-                      max_seconds: float = 1.0, license: str = "",
-                      warnings: list[str] | None = None) -> Kit:
+def build_from_folder(
+    folder: str | Path,
+    out_dir: str | Path,
+    name: str | None = None,
+    max_seconds: float = 1.0,
+    license: str = "",
+    warnings: list[str] | None = None,
+) -> Kit:
     """Make a kit from audio files named by component (``KD_KD.wav``, ``snare_v64.flac``).
 
     A ``_vNN`` suffix gives the velocity a file was recorded at (layers are ordered
@@ -238,6 +298,8 @@ def build_from_folder(folder: str | Path, out_dir: str | Path, name: str | None 
     for component, takes in found.items():
         takes.sort(key=lambda t: t[1])
         lows = [1] + [v + 1 for _, v in takes[:-1]]
-        shots[component] = [(a, low, v if i < len(takes) - 1 else 127)
-                            for i, ((a, v), low) in enumerate(zip(takes, lows, strict=True))]
+        shots[component] = [
+            (a, low, v if i < len(takes) - 1 else 127)
+            for i, ((a, v), low) in enumerate(zip(takes, lows, strict=True))
+        ]
     return _write_kit(Path(out_dir), name or folder.name, shots, f"folder {folder}", license, "")

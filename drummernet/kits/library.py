@@ -66,9 +66,15 @@ class Kit:
         if not layers:
             raise KitError(f"kit {self.name!r} has no sample for {component}")
         inside = [lay for lay in layers if lay.min_velocity <= velocity <= lay.max_velocity]
-        layer = inside[0] if inside else min(
-            layers, key=lambda lay: min(abs(velocity - lay.min_velocity),
-                                        abs(velocity - lay.max_velocity))
+        layer = (
+            inside[0]
+            if inside
+            else min(
+                layers,
+                key=lambda lay: min(
+                    abs(velocity - lay.min_velocity), abs(velocity - lay.max_velocity)
+                ),
+            )
         )
         key = f"{layer.file}@{sample_rate}"
         if key not in self._cache:
@@ -118,9 +124,13 @@ def load_kit(path: str | Path) -> Kit:
                 if not (path / layer.file).is_file():
                     raise KitError(f"{manifest}: {component} sample {layer.file} is missing")
         return Kit(
-            name=data.get("name", path.name), path=path, layers=layers,
-            source=data.get("source", ""), license=data.get("license", ""),
-            attribution=data.get("attribution", ""), sample_rate=data.get("sample_rate", 16000),
+            name=data.get("name", path.name),
+            path=path,
+            layers=layers,
+            source=data.get("source", ""),
+            license=data.get("license", ""),
+            attribution=data.get("attribution", ""),
+            sample_rate=data.get("sample_rate", 16000),
         )
     except (KeyError, TypeError) as exc:
         raise KitError(f"{manifest}: malformed manifest ({exc})") from None
@@ -170,7 +180,10 @@ def get_kit(name_or_path: str | Path) -> Kit:
 
 
 def kit_one_shots(
-    kit: Kit, fallbacks: list[Kit] | None = None, velocity: int = 98, sample_rate: int = 16000,
+    kit: Kit,
+    fallbacks: list[Kit] | None = None,
+    velocity: int = 98,
+    sample_rate: int = 16000,
     components: tuple[str, ...] = COMPONENTS,
 ) -> tuple[list[np.ndarray], list[str]]:
     """One sample per component for the synthesizer, filling gaps from ``fallbacks``.
@@ -180,9 +193,7 @@ def kit_one_shots(
     """
     shots, notes = [], []
     for component in components:
-        donor = next(
-            (k for k in [kit, *(fallbacks or [])] if component in k.layers), None
-        )
+        donor = next((k for k in [kit, *(fallbacks or [])] if component in k.layers), None)
         if donor is None:
             raise KitError(f"kit {kit.name!r} has no {component} and no fallback kit has one")
         if donor is not kit:
