@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 # torch's spin-waiting threads collapse throughput on a shared 2-core machine.
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint clean packaged-kits system-deps system-kits
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,18 @@ test: install lint
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+
+# Maintainers only: regenerate the kits shipped inside the package (FluidR3, MIT).
+packaged-kits: install
+	$(BIN)/python -c "from drummernet.kits.builders import build_system_kits as b; \
+	[print(k.name, k.path) for k in b('drummernet/kits/data', hydrogen=False, velocities=(98,))]"
+
+# Debian packages with real drum kits and the SoundFont renderer (needs root).
+system-deps:
+	command -v fluidsynth >/dev/null && test -d /usr/share/hydrogen/data/drumkits || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	   --no-install-recommends fluidsynth fluid-soundfont-gm hydrogen-drumkits)
+
+# Build every kit found on this machine into the user kit folder.
+system-kits: install system-deps
+	$(BIN)/drummernet kits build system

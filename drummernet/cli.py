@@ -155,6 +155,79 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_kits_list(args: argparse.Namespace) -> int:
+    from drummernet.kits.library import list_kits
+
+    kits = list_kits()
+    if not kits:
+        print("no kits found; build some with: drummernet kits build system")
+        return 0
+    width = max(len(kit.name) for kit in kits)
+    for kit in kits:
+        missing = f"missing {' '.join(kit.missing)}" if kit.missing else "complete"
+        print(f"{kit.name:<{width}}  {len(kit.layers):2d}/11  {missing:<40}  {kit.license[:30]}")
+    return 0
+
+
+def cmd_kits_show(args: argparse.Namespace) -> int:
+    from drummernet.components import COMPONENT_NAMES, COMPONENTS
+    from drummernet.kits.library import get_kit, kit_one_shots, list_kits
+
+    kit = get_kit(args.kit)
+    print(f"{kit.name}  ({kit.path})")
+    for label, value in (
+        ("source", kit.source),
+        ("license", kit.license),
+        ("attribution", kit.attribution),
+    ):
+        if value:
+            print(f"  {label}: {value}")
+    others = [k for k in list_kits() if k.name != kit.name]
+    _, notes = kit_one_shots(kit, others) if others or not kit.missing else ([], [])
+    filled = dict(note.split(" from ") for note in notes)
+    for component in COMPONENTS:
+        layers = kit.layers.get(component, [])
+        if layers:
+            ranges = ", ".join(f"{lay.min_velocity}-{lay.max_velocity}" for lay in layers)
+            detail = f"{len(layers)} layer(s), velocities {ranges}"
+        else:
+            detail = f"MISSING, filled from {filled.get(component, 'no kit')}"
+        print(f"  {component:<7} {COMPONENT_NAMES[component]:<14} {detail}")
+    return 0
+
+
+def cmd_kits_build(args: argparse.Namespace) -> int:
+    from drummernet.kits import builders
+    from drummernet.kits.library import user_kit_folder
+
+    warnings: list[str] = []
+    out_root = Path(args.out) if args.out else user_kit_folder()
+    if args.source == "system":
+        kits = builders.build_system_kits(out_root, warnings=warnings)
+    elif not args.path:
+        raise DrummerNetError(f"kits build {args.source} needs a PATH")
+    else:
+        path = Path(args.path)
+        name = args.name or None
+        folder = out_root / (name or path.stem.lower().replace(" ", "-"))
+        if args.source == "hydrogen":
+            kits = [builders.build_from_hydrogen(path, folder, name, warnings=warnings)]
+        elif args.source == "soundfont":
+            kits = [
+                builders.build_from_soundfont(
+                    path, folder, args.program, name, velocities=args.velocities
+                )
+            ]
+        else:
+            kits = [builders.build_from_folder(path, folder, name, warnings=warnings)]
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for kit in kits:
+        missing = f" (missing {' '.join(kit.missing)})" if kit.missing else ""
+        print(f"built {kit.name}: {len(kit.layers)}/11 components{missing} -> {kit.path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from drummernet import __version__
 
@@ -187,6 +260,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", nargs="?", default="paper", help="preset, config JSON or model file")
     p.add_argument("--seconds", type=float, default=2.0, help="length of the pattern (s)")
     p.set_defaults(func=cmd_selfcheck)
+
+    kits = sub.add_parser("kits", help="drum kits: list, show, build").add_subparsers(
+        dest="kits_command", required=True, metavar="ACTION"
+    )
+    p = kits.add_parser("list", help="installed kits and the components each lacks")
+    p.set_defaults(func=cmd_kits_list)
+    p = kits.add_parser("show", help="one kit's samples, layers and fallbacks")
+    p.add_argument("kit", help="kit name or folder")
+    p.set_defaults(func=cmd_kits_show)
+    p = kits.add_parser("build", help="extract a kit from Hydrogen, SoundFont or WAV sources")
+    p.add_argument(
+        "source",
+        choices=["hydrogen", "soundfont", "folder", "system"],
+        help="kind of source; 'system' builds every kit found on this machine",
+    )
+    p.add_argument("path", nargs="?", help="drumkit folder, .sf2 file or folder of samples")
+    p.add_argument("--name", help="kit name (default: from the source)")
+    p.add_argument("--program", type=int, default=0, help="SoundFont drum preset (bank 128)")
+    p.add_argument(
+        "--velocities",
+        type=int,
+        nargs="+",
+        default=[98],
+        help="SoundFont velocities to render, one layer each",
+    )
+    p.add_argument("--out", help="folder to write kits into (default: the user kit folder)")
+    p.set_defaults(func=cmd_kits_build)
     return parser
 
 

@@ -33,9 +33,9 @@ SAMPLE_RATE = 16000
 # (component, pattern) tried in order on a lower-cased instrument or file name;
 # the first component whose pattern matches wins.
 NAME_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("HH_PHH", r"(pedal|foot).*(hat|hh)|(hat|hh).*(pedal|foot)|^phh"),
-    ("HH_OHH", r"open.*(hat|hh)|(hat|hh).*open|^ohh"),
-    ("HH_CHH", r"(clos|clsd).*(hat|hh)|(hat|hh).*(clos|clsd)|^chh|^(hi.?hat|hh)$"),
+    ("HH_PHH", r"(pedal|foot).*(hat|hh)|(hat|hh).*(pedal|foot|\bpd\b)|^phh"),
+    ("HH_OHH", r"open.*(hat|hh)|(hat|hh).*(open|\bop\b)|^ohh"),
+    ("HH_CHH", r"(clos|clsd).*(hat|hh)|(hat|hh).*(clos|clsd|\bcl\b)|^chh|^(hi.?hat|hh)$"),
     ("KD_KD", r"kick|bass ?drum|^bd\b|^kd\b|^kik"),
     ("SD_SD", r"snare|^sd\b"),
     ("TT_HIT", r"(hi|high).*tom|tom.*(hi|high|\b1\b)|^hit$|^ht$"),
@@ -109,6 +109,28 @@ def _xml_text(node: ET.Element, tag: str, default: str = "") -> str:
     return found.text.strip() if found is not None and found.text else default
 
 
+def slug(text: str) -> str:
+    """Lower-case name with runs of other characters as single dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def read_drumkit_xml(drumkit_dir: Path) -> ET.Element:
+    """Parse a Hydrogen ``drumkit.xml``, with XML namespaces removed from the tags."""
+    xml_path = drumkit_dir / "drumkit.xml"
+    try:
+        root = ET.parse(xml_path).getroot()
+    except (OSError, ET.ParseError) as exc:
+        raise KitError(f"{xml_path}: cannot read Hydrogen drumkit ({exc})") from None
+    for node in root.iter():  # newer Hydrogen versions use a default namespace
+        node.tag = node.tag.split("}")[-1]
+    return root
+
+
+def hydrogen_kit_name(root: ET.Element, drumkit_dir: Path) -> str:
+    """``hydrogen-<name>`` from a drumkit.xml root (or the folder name)."""
+    return "hydrogen-" + slug(_xml_text(root, "name", drumkit_dir.name))
+
+
 def build_from_hydrogen(
     drumkit_dir: str | Path,
     out_dir: str | Path,
@@ -124,15 +146,8 @@ def build_from_hydrogen(
     """
     drumkit_dir = Path(drumkit_dir)
     xml_path = drumkit_dir / "drumkit.xml"
-    try:
-        root = ET.parse(xml_path).getroot()
-    except (OSError, ET.ParseError) as exc:
-        raise KitError(f"{xml_path}: cannot read Hydrogen drumkit ({exc})") from None
-    for node in root.iter():  # drop XML namespaces of newer Hydrogen versions
-        node.tag = node.tag.split("}")[-1]
-    kit_name = name or "hydrogen-" + re.sub(
-        r"[^a-z0-9]+", "-", _xml_text(root, "name", drumkit_dir.name).lower()
-    )
+    root = read_drumkit_xml(drumkit_dir)
+    kit_name = name or hydrogen_kit_name(root, drumkit_dir)
     shots: dict[str, list[tuple[np.ndarray, int, int]]] = {}
     for instrument in root.iter("instrument"):
         component = component_for_name(_xml_text(instrument, "name"))
@@ -303,3 +318,70 @@ def build_from_folder(
             for i, ((a, v), low) in enumerate(zip(takes, lows, strict=True))
         ]
     return _write_kit(Path(out_dir), name or folder.name, shots, f"folder {folder}", license, "")
+
+
+HYDROGEN_KIT_FOLDERS = (Path("/usr/share/hydrogen/data/drumkits"),)
+SOUNDFONT_FILES = (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),)
+#: FluidR3 GM drum presets (bank 128) that have their own samples, by program.
+FLUIDR3_PRESETS = {
+    0: "standard",
+    8: "room",
+    16: "power",
+    24: "electronic",
+    25: "tr808",
+    32: "jazz",
+    40: "brush",
+}
+FLUIDR3_LICENSE = "MIT"
+FLUIDR3_ATTRIBUTION = "FluidR3_GM SoundFont, Copyright (c) 2000-2002, 2008 Frank Wen"
+
+
+def build_system_kits(
+    out_root: str | Path,
+    warnings: list[str] | None = None,
+    hydrogen: bool = True,
+    velocities: Iterable[int] = (40, 80, 127),
+) -> list[Kit]:
+    """Build every kit found in the usual places of a Debian system.
+
+    Hydrogen drumkits (package ``hydrogen-drumkits``) that yield kick, snare and
+    closed hi-hat, and the FluidR3 GM drum presets (package ``fluid-soundfont-gm``)
+    rendered at ``velocities``. Kits that fail are reported in ``warnings`` and skipped.
+    """
+    out_root = Path(out_root)
+    kits: list[Kit] = []
+    for folder in HYDROGEN_KIT_FOLDERS if hydrogen else ():
+        for drumkit in sorted(p.parent for p in folder.glob("*/drumkit.xml")):
+            try:
+                name = hydrogen_kit_name(read_drumkit_xml(drumkit), drumkit)
+                kit = build_from_hydrogen(drumkit, out_root / name, name, warnings=warnings)
+            except KitError as exc:
+                if warnings is not None:
+                    warnings.append(str(exc))
+                continue
+            if {"KD_KD", "SD_SD", "HH_CHH"} <= set(kit.layers):
+                kits.append(kit)
+            else:
+                shutil.rmtree(kit.path)  # percussion sets without a drum kit's core
+    for soundfont in SOUNDFONT_FILES:
+        if not soundfont.is_file():
+            continue
+        for program, label in FLUIDR3_PRESETS.items():
+            name = f"fluidr3-{label}"
+            kits.append(
+                build_from_soundfont(
+                    soundfont,
+                    out_root / name,
+                    program,
+                    name,
+                    velocities=velocities,
+                    license=FLUIDR3_LICENSE,
+                    attribution=FLUIDR3_ATTRIBUTION,
+                )
+            )
+    if not kits and warnings is not None:
+        warnings.append(
+            "no drum sources found; install them with: apt-get install --no-install-recommends "
+            "hydrogen-drumkits fluid-soundfont-gm fluidsynth"
+        )
+    return kits

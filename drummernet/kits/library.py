@@ -9,8 +9,8 @@ A manifest looks like::
 
 Each component maps to one or more velocity layers (MIDI velocity ranges,
 inclusive). Kits are found in the folders of :func:`kit_search_path`: the kits
-shipped inside the package, then ``$DRUMMERNET_KITS`` (``os.pathsep``-separated)
-or ``~/.local/share/drummernet/kits``.
+of the user, ``$DRUMMERNET_KITS`` (``os.pathsep``-separated) or else
+``~/.local/share/drummernet/kits``, then the kits shipped inside the package.
 """
 
 from __future__ import annotations
@@ -137,19 +137,18 @@ def load_kit(path: str | Path) -> Kit:
 
 
 def kit_search_path() -> list[Path]:
-    """Folders searched for kits, in order: packaged kits, then user kits."""
+    """Folders searched for kits, in order: user kits, then the packaged kits."""
     user = os.environ.get("DRUMMERNET_KITS")
-    folders = [PACKAGED_KITS]
     if user:
-        folders += [Path(p) for p in user.split(os.pathsep) if p]
+        folders = [Path(p) for p in user.split(os.pathsep) if p]
     else:
-        folders.append(Path.home() / ".local" / "share" / "drummernet" / "kits")
-    return folders
+        folders = [Path.home() / ".local" / "share" / "drummernet" / "kits"]
+    return [*folders, PACKAGED_KITS]
 
 
 def user_kit_folder() -> Path:
     """Where ``drummernet kits build`` writes kits by default."""
-    return kit_search_path()[1]
+    return kit_search_path()[0]
 
 
 def list_kits() -> list[Kit]:
