@@ -171,7 +171,7 @@ def cmd_kits_list(args: argparse.Namespace) -> int:
 
 def cmd_kits_show(args: argparse.Namespace) -> int:
     from drummernet.components import COMPONENT_NAMES, COMPONENTS
-    from drummernet.kits.library import get_kit, kit_one_shots, list_kits
+    from drummernet.kits.library import fill_sources, get_kit, list_kits
 
     kit = get_kit(args.kit)
     print(f"{kit.name}  ({kit.path})")
@@ -182,16 +182,15 @@ def cmd_kits_show(args: argparse.Namespace) -> int:
     ):
         if value:
             print(f"  {label}: {value}")
-    others = [k for k in list_kits() if k.name != kit.name]
-    _, notes = kit_one_shots(kit, others) if others or not kit.missing else ([], [])
-    filled = dict(note.split(" from ") for note in notes)
+    sources = fill_sources(kit, [k for k in list_kits() if k.name != kit.name])
     for component in COMPONENTS:
         layers = kit.layers.get(component, [])
         if layers:
             ranges = ", ".join(f"{lay.min_velocity}-{lay.max_velocity}" for lay in layers)
             detail = f"{len(layers)} layer(s), velocities {ranges}"
         else:
-            detail = f"MISSING, filled from {filled.get(component, 'no kit')}"
+            donor = sources[component]
+            detail = f"MISSING, filled from {donor.name if donor else 'no installed kit'}"
         print(f"  {component:<7} {COMPONENT_NAMES[component]:<14} {detail}")
     return 0
 

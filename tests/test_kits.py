@@ -232,3 +232,19 @@ def test_build_system_hydrogen_kits(tmp_path):
     assert len(hydrogen) >= 8
     assert all({"KD_KD", "SD_SD", "HH_CHH"} <= set(kit.layers) for kit in hydrogen)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
+
+
+def test_layers_sharing_a_velocity_range_keep_their_own_files(tmp_path):
+    src = tmp_path / "h2"
+    src.mkdir()
+    sf.write(src / "a.wav", _hit(50), SR)
+    sf.write(src / "b.wav", _hit(90), SR)
+    (src / "drumkit.xml").write_text(
+        "<drumkit_info><name>RR</name><instrumentList><instrument><name>Kick</name>"
+        "<layer><filename>a.wav</filename><min>0</min><max>1</max></layer>"
+        "<layer><filename>b.wav</filename><min>0</min><max>1</max></layer>"
+        "</instrument></instrumentList></drumkit_info>"
+    )
+    kit = build_from_hydrogen(src, tmp_path / "out")
+    files = [layer.file for layer in kit.layers["KD_KD"]]
+    assert len(set(files)) == 2 and all((kit.path / f).is_file() for f in files)

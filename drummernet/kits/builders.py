@@ -87,8 +87,9 @@ def _write_kit(
     out_dir.mkdir(parents=True, exist_ok=True)
     layers: dict[str, list[Layer]] = {}
     for component in COMPONENTS:
-        for audio, low, high in sorted(shots.get(component, []), key=lambda s: s[1]):
-            file = f"{component}_v{high:03d}.flac"
+        takes = sorted(shots.get(component, []), key=lambda s: s[1])
+        for index, (audio, low, high) in enumerate(takes, start=1):
+            file = f"{component}_{index}_v{high:03d}.flac"  # index: layers may share a range
             write_audio(out_dir / file, audio, SAMPLE_RATE)
             layers.setdefault(component, []).append(Layer(file, low, high))
     kit = Kit(

@@ -178,6 +178,15 @@ def get_kit(name_or_path: str | Path) -> Kit:
     raise KitError(f"no kit called {str(name_or_path)!r} (installed: {known})")
 
 
+def fill_sources(kit: Kit, fallbacks: list[Kit] | None = None) -> dict[str, Kit | None]:
+    """For each component, the kit its sample comes from: ``kit`` itself, the first
+    fallback that has it, or None."""
+    return {
+        component: next((k for k in [kit, *(fallbacks or [])] if component in k.layers), None)
+        for component in COMPONENTS
+    }
+
+
 def kit_one_shots(
     kit: Kit,
     fallbacks: list[Kit] | None = None,
@@ -191,8 +200,9 @@ def kit_one_shots(
     e.g. ``"TT_HFT from fluidr3-standard"``, for the caller to tell the user.
     """
     shots, notes = [], []
+    sources = fill_sources(kit, fallbacks)
     for component in components:
-        donor = next((k for k in [kit, *(fallbacks or [])] if component in k.layers), None)
+        donor = sources[component]
         if donor is None:
             raise KitError(f"kit {kit.name!r} has no {component} and no fallback kit has one")
         if donor is not kit:
