@@ -8,10 +8,13 @@ from drummernet.datasets.annotations import (
     read_idmt_xml,
     read_onset_text,
 )
+from drummernet.datasets.unlabeled import UnlabeledSegments, find_audio_files
 
 __all__ = [
     "AnnotationError",
     "Track",
+    "UnlabeledSegments",
+    "find_audio_files",
     "load_mdb_drums",
     "read_enst",
     "read_idmt_xml",
