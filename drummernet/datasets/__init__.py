@@ -1,4 +1,4 @@
-"""Annotated drum datasets: onset annotation readers and track loaders."""
+"""Drum datasets: annotation readers, annotated tracks and unlabeled training segments."""
 
 from drummernet.datasets.annotations import (
     AnnotationError,
