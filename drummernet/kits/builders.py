@@ -73,6 +73,14 @@ def prepare_one_shot(
     return (0.9 * y / np.max(np.abs(y))).astype(np.float32)
 
 
+def velocity_ranges(velocities: list[int]) -> list[tuple[int, int]]:
+    """Layer ranges for samples taken at sorted ``velocities``: each covers the
+    velocities above the previous one up to its own, the loudest up to 127."""
+    lows = [1] + [v + 1 for v in velocities[:-1]]
+    highs = [*velocities[:-1], 127]
+    return list(zip(lows, highs, strict=True))
+
+
 def _write_kit(
     out_dir: Path,
     name: str,
@@ -257,14 +265,13 @@ def build_from_soundfont(
     spacing = max_seconds + 1.0
     audio = _render_notes_with_fluidsynth(soundfont, program, notes, spacing)
     step = int(spacing * SAMPLE_RATE)
+    ranges = velocity_ranges(velocities)
     shots: dict[str, list[tuple[np.ndarray, int, int]]] = {}
-    for i, (component, velocity) in enumerate((c, v) for c in COMPONENTS for v in velocities):
+    for i, (component, layer) in enumerate((c, r) for c in COMPONENTS for r in ranges):
         segment = audio[i * step : (i + 1) * step]
         if segment.size == 0 or np.max(np.abs(segment)) < 1e-4:
             continue  # the preset has no sample for this note
-        low = ([1, *[v + 1 for v in velocities]])[velocities.index(velocity)]
-        high = 127 if velocity == velocities[-1] else velocity
-        shots.setdefault(component, []).append((prepare_one_shot(segment, max_seconds), low, high))
+        shots.setdefault(component, []).append((prepare_one_shot(segment, max_seconds), *layer))
     kit_name = name or f"{soundfont.stem.lower()}-{program}"
     return _write_kit(
         Path(out_dir),
@@ -313,11 +320,8 @@ def build_from_folder(
     shots = {}
     for component, takes in found.items():
         takes.sort(key=lambda t: t[1])
-        lows = [1] + [v + 1 for _, v in takes[:-1]]
-        shots[component] = [
-            (a, low, v if i < len(takes) - 1 else 127)
-            for i, ((a, v), low) in enumerate(zip(takes, lows, strict=True))
-        ]
+        ranges = velocity_ranges([v for _, v in takes])
+        shots[component] = [(a, *r) for (a, _), r in zip(takes, ranges, strict=True)]
     return _write_kit(Path(out_dir), name or folder.name, shots, f"folder {folder}", license, "")
 
 
