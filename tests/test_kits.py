@@ -248,3 +248,14 @@ def test_layers_sharing_a_velocity_range_keep_their_own_files(tmp_path):
     kit = build_from_hydrogen(src, tmp_path / "out")
     files = [layer.file for layer in kit.layers["KD_KD"]]
     assert len(set(files)) == 2 and all((kit.path / f).is_file() for f in files)
+
+
+def test_unwritable_output_folder_is_a_one_line_error(tmp_path, capsys):
+    src = tmp_path / "samples"
+    src.mkdir()
+    sf.write(src / "kick.wav", _hit(50), SR)
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    assert main(["kits", "build", "folder", str(src), "--out", str(blocker)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot create kit folder" in err and err.count("\n") == 1

@@ -26,7 +26,7 @@ import numpy as np
 from drummernet.audio import AUDIO_EXTENSIONS, AudioError, load_audio, write_audio
 from drummernet.components import COMPONENTS, GM_NOTES
 from drummernet.errors import KitError
-from drummernet.kits.library import Kit, Layer
+from drummernet.kits.library import MANIFEST, Kit, Layer
 
 SAMPLE_RATE = 16000
 
@@ -92,7 +92,10 @@ def _write_kit(
     """Write one-shots ``{component: [(audio, min_vel, max_vel), ...]}`` and the manifest."""
     if not shots:
         raise KitError(f"{source}: no drum component could be recognised")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KitError(f"{out_dir}: cannot create kit folder: {exc.strerror}") from None
     layers: dict[str, list[Layer]] = {}
     for component in COMPONENTS:
         takes = sorted(shots.get(component, []), key=lambda s: s[1])
@@ -109,7 +112,10 @@ def _write_kit(
         attribution=attribution,
         sample_rate=SAMPLE_RATE,
     )
-    kit.save_manifest()
+    try:
+        kit.save_manifest()
+    except OSError as exc:
+        raise KitError(f"{out_dir}: cannot write {MANIFEST}: {exc.strerror}") from None
     return kit
 
 

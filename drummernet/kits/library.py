@@ -4,7 +4,7 @@ A manifest looks like::
 
     {"name": "fluidr3-standard", "source": "...", "license": "MIT",
      "attribution": "...", "sample_rate": 16000,
-     "components": {"KD_KD": [{"file": "KD_KD_v127.flac",
+     "components": {"KD_KD": [{"file": "KD_KD_1_v127.flac",
                                "min_velocity": 1, "max_velocity": 127}], ...}}
 
 Each component maps to one or more velocity layers (MIDI velocity ranges,
