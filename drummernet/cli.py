@@ -227,6 +227,36 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from drummernet.datasets.augment import DRY, Augmentation
+    from drummernet.datasets.render import midi_jobs, render_set
+
+    jobs = midi_jobs(args.inputs, args.kit, seed=args.seed, split=args.split)
+    if not jobs:
+        raise DrummerNetError("no MIDI files found in " + ", ".join(args.inputs))
+    manifest = render_set(
+        jobs,
+        args.out,
+        fallbacks=args.fallback or ["fluidr3-standard"],
+        augmentation=DRY if args.dry else Augmentation(),
+        seed=args.seed,
+        workers=args.workers,
+        progress=lambda it, total: tqdm(it, total=total, desc="render", unit="track"),
+        overwrite=args.overwrite,
+    )
+    for failure in manifest["failed"]:
+        print(f"warning: {failure['error']}", file=sys.stderr)
+    tracks = manifest["tracks"]
+    hours = sum(t["seconds"] for t in tracks) / 3600
+    print(
+        f"rendered {len(tracks)} tracks ({hours:.2f} h, {sum(t['hits'] for t in tracks)} hits) "
+        f"into {args.out}; {len(manifest['failed'])} failed"
+    )
+    return 0 if tracks and not manifest["failed"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     from drummernet import __version__
 
@@ -286,6 +316,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="folder to write kits into (default: the user kit folder)")
     p.set_defaults(func=cmd_kits_build)
+
+    p = sub.add_parser("render", help="render drum MIDI through kits into labeled audio")
+    p.add_argument(
+        "inputs", nargs="+", help="MIDI files, folders of them, or a Groove MIDI Dataset folder"
+    )
+    p.add_argument("--kit", action="append", required=True, help="kit name or folder (repeatable)")
+    p.add_argument("--out", required=True, help="folder for the audio, labels and render.json")
+    p.add_argument("--split", help="Groove MIDI Dataset split: train, validation or test")
+    p.add_argument(
+        "--fallback",
+        action="append",
+        default=None,
+        help="kit that fills components the chosen kit lacks (default: fluidr3-standard)",
+    )
+    p.add_argument("--dry", action="store_true", help="no reverb, EQ, compression, noise, jitter")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=1, help="processes to render with")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing rendered set")
+    p.set_defaults(func=cmd_render)
     return parser
 
 

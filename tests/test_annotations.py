@@ -95,3 +95,34 @@ def test_mdb_loader_reports_a_bad_track_and_keeps_the_others(tmp_path):
         load_mdb_drums(tmp_path)
     with pytest.raises(AnnotationError, match="not an MDB Drums folder"):
         load_mdb_drums(tmp_path / "audio")
+
+
+def test_idmt_and_enst_folder_layouts_are_detected_and_loaded(tmp_path):
+    from drummernet.datasets import detect_layout, load_dataset
+
+    idmt = tmp_path / "idmt"
+    (idmt / "audio").mkdir(parents=True)
+    (idmt / "annotation_xml").mkdir()
+    (idmt / "audio" / "RealDrum01_00#MIX.wav").write_bytes(b"")
+    (idmt / "audio" / "RealDrum01_00#KD.wav").write_bytes(b"")  # single-instrument: skipped
+    (idmt / "annotation_xml" / "RealDrum01_00#MIX.xml").write_text(
+        "<instrumentRecording><transcription>"
+        "<event><onsetSec>0.5</onsetSec><instrument>KD</instrument></event>"
+        "<event><onsetSec>0.25</onsetSec><instrument>HH</instrument></event>"
+        "</transcription></instrumentRecording>"
+    )
+    enst = tmp_path / "enst"
+    (enst / "drummer_1" / "audio" / "wet_mix").mkdir(parents=True)
+    (enst / "drummer_1" / "annotation").mkdir()
+    (enst / "drummer_1" / "audio" / "wet_mix" / "001_hits.wav").write_bytes(b"")
+    (enst / "drummer_1" / "annotation" / "001_hits.txt").write_text("0.1 bd\n0.2 sd\n0.3 chh\n")
+    assert detect_layout(idmt) == "idmt" and detect_layout(enst) == "enst"
+    (track,) = load_dataset(idmt)
+    assert track.name == "RealDrum01_00#MIX"
+    np.testing.assert_array_equal(track.classes["KD"], [0.5])
+    np.testing.assert_array_equal(track.classes["HH"], [0.25])
+    (track,) = load_dataset(enst)
+    assert track.name == "drummer_1/001_hits"
+    assert {k: len(v) for k, v in track.classes.items()} == {"KD": 1, "SD": 1, "HH": 1}
+    with pytest.raises(AnnotationError, match="not a known dataset layout"):
+        detect_layout(tmp_path)

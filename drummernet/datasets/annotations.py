@@ -10,15 +10,17 @@ file and the line.
 
 from __future__ import annotations
 
+import csv
+import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from drummernet.components import PAPER_CLASSES
+from drummernet.components import COMPONENTS, PAPER_CLASSES
 from drummernet.errors import DrummerNetError
 
 
@@ -173,6 +175,35 @@ class Track:
     classes: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+def _load_pairs(
+    pairs: list[tuple[str, Path, Path]],
+    reader: Callable[[Path], Mapping[str, np.ndarray]],
+    table: Mapping[str, str | None] | None,
+    errors: list[str] | None,
+) -> list[Track]:
+    """Tracks from ``(name, audio, annotation)`` triples; a track whose annotation
+    cannot be read goes to ``errors`` (raised when ``errors`` is None)."""
+    tracks = []
+    for name, audio, notes in pairs:
+        try:
+            labelled = reader(notes)
+            components = (
+                component_onsets(labelled, table, notes) if table is not None else dict(labelled)
+            )
+        except AnnotationError as exc:
+            if errors is None:
+                raise
+            errors.append(str(exc))
+            continue
+        tracks.append(Track(name, audio, components, class_onsets(components)))
+    return tracks
+
+
+def _need_folders(root: Path, kind: str, *folders: str) -> None:
+    if not all((root / f).is_dir() for f in folders):
+        raise AnnotationError(f"{root}: not an {kind} folder (needs {', '.join(folders)})")
+
+
 def load_mdb_drums(root: str | Path, errors: list[str] | None = None) -> list[Track]:
     """Tracks of an MDB Drums folder (``audio/`` + ``annotations/subclass/``).
 
@@ -180,21 +211,113 @@ def load_mdb_drums(root: str | Path, errors: list[str] | None = None) -> list[Tr
     when ``errors`` is None) and the others are still loaded.
     """
     root = Path(root)
-    audio_dir, notes_dir = root / "audio", root / "annotations" / "subclass"
-    if not audio_dir.is_dir() or not notes_dir.is_dir():
-        raise AnnotationError(
-            f"{root}: not an MDB Drums folder (needs audio/ and annotations/subclass/)"
-        )
-    tracks = []
-    for audio in sorted(audio_dir.glob("*_Drum.wav")):
+    _need_folders(root, "MDB Drums", "audio", "annotations/subclass")
+    pairs = []
+    for audio in sorted((root / "audio").glob("*_Drum.wav")):
         stem = audio.name.removesuffix("_Drum.wav")
-        notes = notes_dir / f"{stem}_subclass.txt"
-        try:
-            components = component_onsets(read_onset_text(notes), MDB_COMPONENTS, notes)
-        except AnnotationError as exc:
-            if errors is None:
-                raise
-            errors.append(str(exc))
-            continue
-        tracks.append(Track(stem, audio, components, class_onsets(components)))
-    return tracks
+        pairs.append((stem, audio, root / "annotations" / "subclass" / f"{stem}_subclass.txt"))
+    return _load_pairs(pairs, read_onset_text, MDB_COMPONENTS, errors)
+
+
+def load_idmt_smt_drums(root: str | Path, errors: list[str] | None = None) -> list[Track]:
+    """Tracks of an IDMT-SMT-Drums folder: ``audio/*.wav`` with ``annotation_xml/*.xml``
+    (or, failing that, ``annotation_txt/*.txt`` as ``time<TAB>label``). Only the
+    mixtures (``#MIX``) are loaded, as in the paper's DTD task."""
+    root = Path(root)
+    _need_folders(root, "IDMT-SMT-Drums", "audio")
+    pairs = []
+    for audio in sorted((root / "audio").glob("*#MIX.wav")):
+        xml = root / "annotation_xml" / f"{audio.stem}.xml"
+        text = root / "annotation_txt" / f"{audio.stem}.txt"
+        pairs.append((audio.stem, audio, xml if xml.is_file() else text))
+    return _load_pairs(
+        pairs,
+        lambda p: read_idmt_xml(p) if p.suffix == ".xml" else read_onset_text(p),
+        IDMT_COMPONENTS,
+        errors,
+    )
+
+
+def load_enst_drums(
+    root: str | Path, errors: list[str] | None = None, mix: str = "wet_mix"
+) -> list[Track]:
+    """Tracks of ENST-drums: ``drummer_*/audio/<mix>/*.wav`` with
+    ``drummer_*/annotation/*.txt``."""
+    root = Path(root)
+    drummers = sorted(p for p in root.glob("drummer_*") if p.is_dir())
+    if not drummers:
+        raise AnnotationError(f"{root}: not an ENST-drums folder (needs drummer_*/)")
+    pairs = [
+        (f"{d.name}/{audio.stem}", audio, d / "annotation" / f"{audio.stem}.txt")
+        for d in drummers
+        for audio in sorted((d / "audio" / mix).glob("*.wav"))
+    ]
+    return _load_pairs(pairs, read_enst, ENST_COMPONENTS, errors)
+
+
+def read_rendered_labels(path: str | Path) -> dict[str, np.ndarray]:
+    """The ``time,component,velocity`` CSV written by the renderer -> component onsets."""
+    path = Path(path)
+    onsets: dict[str, list[float]] = {}
+    try:
+        with open(path, newline="") as f:
+            rows = csv.reader(f)
+            if next(rows, None) != ["time", "component", "velocity"]:
+                raise AnnotationError(f"{path}:1: expected the header time,component,velocity")
+            for number, row in enumerate(rows, start=2):
+                try:
+                    time, component, _ = row
+                    if component not in COMPONENTS:
+                        raise ValueError
+                    _add(onsets, component, float(time))
+                except ValueError:
+                    raise AnnotationError(
+                        f"{path}:{number}: expected time,component,velocity; got {','.join(row)!r}"
+                    ) from None
+    except OSError as exc:
+        raise AnnotationError(f"{path}: cannot read annotations: {exc.strerror}") from None
+    return _finish(onsets)
+
+
+def load_rendered(root: str | Path, errors: list[str] | None = None) -> list[Track]:
+    """Tracks of a set written by ``drummernet render`` (its ``render.json``)."""
+    root = Path(root)
+    try:
+        manifest = json.loads((root / "render.json").read_text())
+        entries = [(t["name"], root / t["audio"], root / t["labels"]) for t in manifest["tracks"]]
+    except OSError:
+        raise AnnotationError(f"{root}: not a rendered set (no readable render.json)") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise AnnotationError(f"{root / 'render.json'}: malformed ({exc})") from None
+    return _load_pairs(entries, read_rendered_labels, None, errors)
+
+
+#: Dataset layouts :func:`load_dataset` recognises, tried in this order.
+LOADERS: dict[str, Callable[..., list[Track]]] = {
+    "rendered": load_rendered,
+    "mdb": load_mdb_drums,
+    "idmt": load_idmt_smt_drums,
+    "enst": load_enst_drums,
+}
+
+
+def detect_layout(root: str | Path) -> str:
+    """The layout of an annotated dataset folder: a key of :data:`LOADERS`."""
+    root = Path(root)
+    if (root / "render.json").is_file():
+        return "rendered"
+    if (root / "annotations" / "subclass").is_dir():
+        return "mdb"
+    if (root / "annotation_xml").is_dir() or (root / "annotation_txt").is_dir():
+        return "idmt"
+    if any(root.glob("drummer_*/annotation")):
+        return "enst"
+    raise AnnotationError(
+        f"{root}: not a known dataset layout (a rendered set, MDB Drums, IDMT-SMT-Drums "
+        "or ENST-drums)"
+    )
+
+
+def load_dataset(root: str | Path, errors: list[str] | None = None) -> list[Track]:
+    """Load any annotated dataset folder, detecting its layout."""
+    return LOADERS[detect_layout(root)](root, errors=errors)
