@@ -12,6 +12,7 @@ from drummernet.errors import DrummerNetError
 from drummernet.losses import OnsetSpectrumLoss
 from drummernet.model import AnalysisNetwork, load_model, save_model
 from drummernet.synth import Synthesizer, prepare_kernels
+from drummernet.transcription import Transcription, transcribe
 
 __version__ = "0.1.0"
 
@@ -23,8 +24,10 @@ __all__ = [
     "DrummerNetError",
     "OnsetSpectrumLoss",
     "Synthesizer",
+    "Transcription",
     "get_preset",
     "load_model",
     "prepare_kernels",
     "save_model",
+    "transcribe",
 ]

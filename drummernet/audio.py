@@ -7,11 +7,13 @@ failure raises :class:`AudioError` with the file name and the reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import librosa
 import numpy as np
 import soundfile as sf
+import soxr
 
 from drummernet.errors import DrummerNetError
 
@@ -67,6 +69,55 @@ def load_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
         raise AudioError(f"{path}: audio file has no samples")
     y = valid_audio(to_mono(y), str(path))
     return resample(y, sr, sample_rate).astype(np.float32, copy=False)
+
+
+def stream_audio(
+    path: str | Path, sample_rate: int = 16000, block_seconds: float = 10.0
+) -> Iterator[np.ndarray]:
+    """Decode ``path`` block by block to mono float32 at ``sample_rate`` Hz.
+
+    Memory stays bounded by the block size whatever the file's length: blocks are
+    downmixed and resampled with a streaming soxr resampler (the same filter as
+    :func:`resample`, so the joined blocks match :func:`load_audio` closely).
+    Raises :class:`AudioError` as :func:`load_audio` does; a block with NaN or
+    infinite samples raises it too.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"{path}: no such file")
+    try:
+        f = sf.SoundFile(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        reason = str(exc).split(":")[-1].strip() or "unknown format"
+        raise AudioError(f"{path}: cannot decode audio ({reason})") from None
+    with f:
+        if f.samplerate <= 0:
+            raise AudioError(f"{path}: invalid sample rate {f.samplerate}")
+        stream = (
+            soxr.ResampleStream(f.samplerate, sample_rate, 1, dtype="float32", quality="HQ")
+            if f.samplerate != sample_rate
+            else None
+        )
+        block = max(1, int(block_seconds * f.samplerate))
+        total = 0
+        while True:
+            try:
+                y = f.read(block, dtype="float32", always_2d=True)
+            except (sf.LibsndfileError, RuntimeError) as exc:
+                raise AudioError(f"{path}: cannot decode audio ({exc})") from None
+            last = len(y) < block
+            if len(y):
+                y = to_mono(y) if y.shape[1] > 1 else y[:, 0]
+                if not np.all(np.isfinite(y)):
+                    raise AudioError(f"{path}: audio holds NaN or infinite samples")
+            total += len(y)
+            out = stream.resample_chunk(y, last=last) if stream is not None else y
+            if len(out):
+                yield np.ascontiguousarray(out, dtype=np.float32)
+            if last:
+                break
+        if total == 0:
+            raise AudioError(f"{path}: audio file has no samples")
 
 
 def write_audio(path: str | Path, y: np.ndarray, sample_rate: int) -> None:

@@ -257,6 +257,118 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0 if tracks and not manifest["failed"] else 1
 
 
+def _transcribe_job(job: tuple) -> tuple[str, dict[str, int] | None, str | None]:
+    from drummernet.transcription.files import transcribe_file
+
+    path, kwargs = job
+    try:
+        return str(path), transcribe_file(path, **kwargs), None
+    except DrummerNetError as exc:
+        return str(path), None, str(exc)
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tqdm import tqdm
+
+    from drummernet.transcription.api import get_model
+    from drummernet.transcription.files import expand_inputs
+    from drummernet.transcription.notes import PeakPicking
+
+    files = expand_inputs(args.inputs)
+    net = get_model(args.model)  # a missing or broken model fails once, before any file
+    changes: dict[str, object] = {"deltas": dict(_parse_thresholds(args.threshold))}
+    for key in ("delta", "wait_s", "floor"):
+        if getattr(args, key) is not None:
+            changes[key] = getattr(args, key)
+    kwargs = {
+        "formats": args.format,
+        "out_dir": args.out_dir,
+        "overwrite": args.overwrite,
+        "model": args.model,
+        "classes": args.classes,
+        "peaks": PeakPicking.from_config(net.config, **changes),
+    }
+    jobs = [(path, kwargs) for path in files]
+    totals: dict[str, int] = {}
+    failed = 0
+    show = sys.stderr.isatty() and not args.quiet
+    if args.workers > 1 and len(jobs) > 1:
+        pool = ProcessPoolExecutor(args.workers)
+        results = pool.map(_transcribe_job, jobs)
+    else:
+        pool, results = None, map(_transcribe_job, jobs)
+    for path, counts, error in tqdm(results, total=len(jobs), unit="file", disable=not show):
+        if error is not None:
+            failed += 1
+            tqdm.write(f"drummernet: error: {error}", file=sys.stderr)
+            continue
+        for label, n in (counts or {}).items():
+            totals[label] = totals.get(label, 0) + n
+        if not args.quiet:
+            summary = " ".join(f"{k}={v}" for k, v in sorted((counts or {}).items())) or "no onsets"
+            tqdm.write(f"{path}: {summary}")
+    if pool is not None:
+        pool.shutdown()
+    onsets = " ".join(f"{k}={v}" for k, v in sorted(totals.items())) or "none"
+    print(f"{len(jobs) - failed} of {len(jobs)} file(s) done, {failed} failed; onsets: {onsets}")
+    return 0 if failed == 0 and jobs else 1
+
+
+def _parse_thresholds(pairs: Sequence[str]) -> list[tuple[str, float]]:
+    out = []
+    for pair in pairs:
+        label, sep, value = pair.partition("=")
+        try:
+            out.append((label, float(value)))
+        except ValueError:
+            raise ConfigError(
+                f"--threshold expects CLASS=DELTA, e.g. HH=0.3; got {pair!r}"
+            ) from None
+        if not sep:
+            raise ConfigError(f"--threshold expects CLASS=DELTA; got {pair!r}")
+    return out
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from drummernet.training import SYNTH_KITS, TrainOptions, train
+
+    config, _ = _config_from(args.config)
+    if args.set:
+        config = config.replace(**_parse_overrides(args.set))
+    if args.batch_size:
+        config = config.replace(batch_size=args.batch_size)
+    options = TrainOptions(
+        data=args.data,
+        out_dir=args.out,
+        kits=args.kit or list(SYNTH_KITS),
+        steps=args.steps,
+        checkpoint_every=args.checkpoint_every,
+        validation=args.validation,
+        validate_every=args.validate_every,
+        validation_tracks=args.validation_tracks,
+        seed=args.seed,
+        device=args.device,
+        workers=args.workers,
+        cache_dir=args.cache_dir,
+        max_minutes=args.max_minutes,
+        progress=not args.quiet,
+    )
+    summary = train(config, options, resume=args.resume)
+    for note in summary["kit_notes"]:
+        print(f"note: kit {note}", file=sys.stderr)
+    for skipped in summary["skipped"]:
+        print(f"skipped: {skipped}", file=sys.stderr)
+    best = summary["best_f1"]
+    print(
+        f"{summary['stopped']} at step {summary['step']} ({summary['items']} items); "
+        f"best validation F1 {best if best is not None else 'not measured'}; "
+        f"models in {summary['out_dir']} (best.pt, last.pt)"
+    )
+    return 130 if summary["stopped"] == "interrupted" else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from drummernet import __version__
 
@@ -335,6 +447,59 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="processes to render with")
     p.add_argument("--overwrite", action="store_true", help="replace an existing rendered set")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("transcribe", help="transcribe drum audio to MIDI, CSV, JSON and a plot")
+    p.add_argument("inputs", nargs="+", help="audio files, folders or glob patterns")
+    p.add_argument("--model", help="model file (default: the model shipped in the package)")
+    p.add_argument(
+        "--format",
+        nargs="+",
+        default=["mid"],
+        choices=["mid", "csv", "json", "png"],
+        help="output formats (several allowed; default: mid)",
+    )
+    p.add_argument("--out-dir", help="folder for the outputs (default: next to each input)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument(
+        "--classes",
+        default="paper",
+        choices=["paper", "all", "components"],
+        help="paper: KD SD HH; all: plus toms TT, cymbals CY, tambourine OT; components: 11",
+    )
+    p.add_argument("--delta", type=float, help="peak-picking threshold for every class")
+    p.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="CLASS=DELTA",
+        help="threshold of one class, e.g. --threshold HH=0.3 (repeatable)",
+    )
+    p.add_argument("--wait-s", dest="wait_s", type=float, help="minimum gap between onsets (s)")
+    p.add_argument("--floor", type=float, help="absolute activation below which a class is silent")
+    p.add_argument("--workers", type=int, default=1, help="processes for many files")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the final summary")
+    p.set_defaults(func=cmd_transcribe)
+
+    p = sub.add_parser("train", help="train a model without labels on folders of drum audio")
+    p.add_argument("data", nargs="+", help="folders or files of unlabeled drum audio")
+    p.add_argument("--out", required=True, help="run folder (checkpoints, logs, models)")
+    p.add_argument("--config", default="paper", help="preset, config JSON or model file")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--kit", action="append", help="synthesizer kit (repeatable; default: FluidR3)")
+    p.add_argument("--steps", type=int, default=10_000, help="total optimizer steps")
+    p.add_argument("--batch-size", type=int, help="segments per step (default: the config's)")
+    p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
+    p.add_argument("--validation", help="labeled set for F1 during training (e.g. a render)")
+    p.add_argument("--validate-every", type=int, default=1000, help="steps between validations")
+    p.add_argument("--validation-tracks", type=int, default=16, help="tracks used to validate")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+    p.add_argument("--workers", type=int, default=0, help="data-loading processes")
+    p.add_argument("--cache-dir", help="decoded-audio cache (default: RUN/cache)")
+    p.add_argument("--max-minutes", type=float, help="stop (and save) after this wall time")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
     return parser
 
 

@@ -9,7 +9,9 @@ skipped and reported.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +41,20 @@ def _cache_path(cache_dir: Path, path: Path, sample_rate: int) -> Path:
     return cache_dir / (hashlib.sha1(key.encode()).hexdigest()[:20] + ".npy")
 
 
+def _cached(path: Path, cache: Path, sample_rate: int) -> tuple[np.ndarray | None, str | None]:
+    """The decoded file from the cache (memory-mapped), decoding it first if needed."""
+    cached = _cache_path(cache, path, sample_rate)
+    if not cached.is_file():
+        try:
+            y = load_audio(path, sample_rate)
+        except AudioError as exc:
+            return None, str(exc)
+        tmp = cached.with_suffix(f".tmp{threading.get_ident()}.npy")
+        np.save(tmp, y)
+        tmp.replace(cached)
+    return np.load(cached, mmap_mode="r"), None
+
+
 @dataclass
 class Skipped:
     """A file left out of the dataset, and why."""
@@ -61,6 +77,7 @@ class UnlabeledSegments(torch.utils.data.Dataset):
     seconds : segment length in s; files shorter than this are skipped
     silence_db : files whose peak is below this (dBFS) are skipped
     length : number of items per epoch
+    workers : threads decoding files into the cache
     """
 
     def __init__(
@@ -72,6 +89,7 @@ class UnlabeledSegments(torch.utils.data.Dataset):
         silence_db: float = -60.0,
         length: int = 10000,
         seed: int = 0,
+        workers: int = 4,
     ) -> None:
         self.segment = round(seconds * sample_rate)
         self.length, self.seed = length, seed
@@ -79,21 +97,20 @@ class UnlabeledSegments(torch.utils.data.Dataset):
         self.files: list[Path] = []
         self._arrays: list[np.ndarray] = []
         cache = Path(cache_dir)
-        cache.mkdir(parents=True, exist_ok=True)
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DrummerNetError(
+                f"cannot create the cache folder {cache}: {exc.strerror}"
+            ) from None
         threshold = 10 ** (silence_db / 20)
-        for path in find_audio_files(paths):
-            cached = _cache_path(cache, path, sample_rate)
-            if not cached.is_file():
-                try:
-                    y = load_audio(path, sample_rate)
-                except AudioError as exc:
-                    self.skipped.append(Skipped(path, str(exc).removeprefix(f"{path}: ")))
-                    continue
-                tmp = cached.with_suffix(".tmp.npy")
-                np.save(tmp, y)
-                tmp.replace(cached)
-            y = np.load(cached, mmap_mode="r")
-            if len(y) < self.segment:
+        files = find_audio_files(paths)
+        with ThreadPoolExecutor(max(1, workers)) as pool:  # libsndfile releases the GIL
+            decoded = list(pool.map(lambda p: _cached(p, cache, sample_rate), files))
+        for path, (y, error) in zip(files, decoded, strict=True):
+            if y is None:
+                self.skipped.append(Skipped(path, str(error).removeprefix(f"{path}: ")))
+            elif len(y) < self.segment:
                 self.skipped.append(Skipped(path, f"shorter than {seconds:g} s"))
             elif float(np.max(np.abs(y))) < threshold:
                 self.skipped.append(Skipped(path, f"silent (peak below {silence_db:g} dBFS)"))

@@ -37,6 +37,16 @@ class AnalysisNetwork(nn.Module):
         x = F.pad(audio, (0, padding)).unsqueeze(1)
         return self.temporal(self.unet(x))
 
+    def frame_activations(self, audio: torch.Tensor) -> torch.Tensor:
+        """Activations at the frame rate, ``(batch, K, ceil(samples / upsample_factor))``.
+
+        Frame ``f`` is the impulse at sample ``f * upsample_factor`` of :meth:`forward`.
+        """
+        frames = -(-audio.shape[-1] // self.config.upsample_factor)
+        return sparse_activations(
+            self.logits(audio), self.config.time_window_frames, self.config.activation
+        )[..., :frames]
+
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         """Impulse trains for ``audio``.
 

@@ -1,0 +1,140 @@
+"""``transcribe(path or array) -> Transcription``: the main entry point for users."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from drummernet.audio import AudioError, resample, stream_audio, to_mono, valid_audio
+from drummernet.errors import ModelFileError
+from drummernet.model.io import load_model
+from drummernet.model.network import AnalysisNetwork
+from drummernet.transcription.inference import stream_activations
+from drummernet.transcription.notes import Event, PeakPicking, pick_events
+
+#: Where the trained default model lives inside the package.
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pretrained" / "drummernet-default.pt"
+#: Input whose peak is below this (dBFS) is silence: no network, no onsets.
+SILENCE_DB = -80.0
+_MODELS: dict[str, AnalysisNetwork] = {}
+
+
+def get_model(model: AnalysisNetwork | str | Path | None = None) -> AnalysisNetwork:
+    """A model object, a model file, or None for the default model shipped in the package."""
+    if isinstance(model, AnalysisNetwork):
+        return model.eval()
+    path = Path(model) if model is not None else DEFAULT_MODEL
+    if model is None and not path.is_file():
+        raise ModelFileError(
+            f"the default model is not installed ({path}); pass a model file with --model"
+        )
+    key = str(path.resolve())
+    if key not in _MODELS:
+        _MODELS[key] = load_model(path)
+    return _MODELS[key]
+
+
+@dataclass
+class Transcription:
+    """What :func:`transcribe` returns.
+
+    ``events``: the onsets; ``activations``: ``(K, frames)`` frame activations at
+    ``frame_rate`` Hz (frame ``f`` is time ``f / frame_rate`` s); ``duration`` in s.
+    """
+
+    events: list[Event]
+    activations: np.ndarray
+    frame_rate: float
+    components: tuple[str, ...]
+    duration: float
+    source: str = ""
+    model: str = ""
+    meta: dict = field(default_factory=dict)
+
+    def onsets(self, label: str) -> np.ndarray:
+        """Onset times (s) of one class label."""
+        return np.array([e.time for e in self.events if e.label == label])
+
+    def counts(self) -> dict[str, int]:
+        """Number of onsets per class label."""
+        out: dict[str, int] = {}
+        for e in self.events:
+            out[e.label] = out.get(e.label, 0) + 1
+        return out
+
+
+def _blocks_and_gain(
+    source: str | Path | np.ndarray, sr: int | None, sample_rate: int
+) -> tuple[Callable[[], object], float, float, str]:
+    """A factory of audio-block iterators, the gain that peak-normalises the
+    input, its duration (s) and a name. Files are read twice (peak, then audio),
+    block by block, so a long file never sits in memory."""
+    if isinstance(source, np.ndarray):
+        if sr is None:
+            raise AudioError("an array needs its sample rate: transcribe(audio, sr=...)")
+        y = np.asarray(source, dtype=np.float32)
+        y = to_mono(y.T if y.ndim == 2 and y.shape[0] < y.shape[1] else y)
+        y = valid_audio(resample(valid_audio(y, "audio"), sr, sample_rate), "audio")
+        peak = float(np.max(np.abs(y)))
+        return (lambda: [y]), peak, len(y) / sample_rate, "<array>"
+    path = Path(source)
+    peak, samples = 0.0, 0
+    for block in stream_audio(path, sample_rate):
+        peak, samples = max(peak, float(np.max(np.abs(block)))), samples + len(block)
+    return (lambda: stream_audio(path, sample_rate)), peak, samples / sample_rate, str(path)
+
+
+def transcribe(
+    source: str | Path | np.ndarray,
+    sr: int | None = None,
+    model: AnalysisNetwork | str | Path | None = None,
+    classes: str | Mapping[str, tuple[str, ...]] = "paper",
+    peaks: PeakPicking | None = None,
+    chunk_s: float = 8.0,
+    context_s: float = 2.0,
+    progress: Callable[[int], None] | None = None,
+) -> Transcription:
+    """Transcribe drums in a file or an array.
+
+    Parameters
+    ----------
+    source : path of an audio file (wav, flac, ogg, mp3; any rate, any channels),
+        or an array ``(samples,)`` / ``(samples, channels)`` with ``sr``.
+    sr : sample rate of an array source, Hz.
+    model : a model, a model file, or None for the shipped default model.
+    classes : ``"paper"`` (KD, SD, HH), ``"all"`` (plus TT, CY, OT),
+        ``"components"`` (one per component) or a mapping label -> components.
+    peaks : peak-picking parameters; default: those stored in the model's config.
+    chunk_s, context_s : hop and context of chunked inference, s.
+    progress : called with the number of input samples (at 16 kHz) done per chunk.
+    """
+    net = get_model(model)
+    config = net.config
+    blocks, peak, duration, name = _blocks_and_gain(source, sr, config.sample_rate)
+    frame_rate = config.sample_rate / config.upsample_factor
+    frames = -(-round(duration * config.sample_rate) // config.upsample_factor)
+    result = Transcription(
+        events=[],
+        activations=np.zeros((config.n_components, frames), np.float32),
+        frame_rate=frame_rate,
+        components=config.components,
+        duration=duration,
+        source=name,
+        model=str(model) if isinstance(model, str | Path) else "default" if model is None else "",
+    )
+    if peak <= 10 ** (SILENCE_DB / 20):
+        result.meta["silent"] = True
+        return result
+    parts = list(stream_activations(net, blocks(), chunk_s, context_s, 1.0 / peak, progress))
+    result.activations = np.concatenate(parts, axis=1)
+    result.events = pick_events(
+        result.activations,
+        frame_rate,
+        config.components,
+        classes,
+        peaks or PeakPicking.from_config(config),
+    )
+    return result

@@ -1,0 +1,69 @@
+"""Transcribing files: input expansion, output naming, one file end to end."""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from drummernet.audio import AUDIO_EXTENSIONS, load_audio
+from drummernet.errors import DrummerNetError
+from drummernet.transcription import outputs
+from drummernet.transcription.api import transcribe
+from drummernet.transcription.notes import PeakPicking
+
+
+def expand_inputs(inputs: Iterable[str]) -> list[Path]:
+    """Files, folders (searched recursively for audio files) and glob patterns -> files.
+
+    A name that matches nothing is kept, so that it is reported as missing.
+    """
+    files: list[Path] = []
+    for item in inputs:
+        matches = sorted(glob.glob(item, recursive=True)) if glob.has_magic(item) else [item]
+        for match in map(Path, matches or [item]):
+            if match.is_dir():
+                files += sorted(p for p in match.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS)
+            else:
+                files.append(match)
+    return list(dict.fromkeys(files))
+
+
+def transcribe_file(
+    path: str | Path,
+    formats: list[str],
+    out_dir: str | Path | None = None,
+    overwrite: bool = False,
+    model: str | Path | None = None,
+    classes: str = "paper",
+    peaks: PeakPicking | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Transcribe one file and write the chosen ``formats``; returns onsets per class.
+
+    Existing outputs are an error unless ``overwrite``; it is checked before any
+    work is done, and nothing is written when transcription fails.
+    """
+    unknown = [f for f in formats if f not in outputs.FORMATS]
+    if unknown:
+        raise DrummerNetError(
+            f"unknown output format {unknown[0]!r}; use {', '.join(outputs.FORMATS)}"
+        )
+    paths = outputs.output_paths(path, formats, out_dir)
+    if not overwrite:
+        existing = [str(p) for p in paths.values() if p.exists()]
+        if existing:
+            raise DrummerNetError(f"{existing[0]} exists (use --overwrite to replace it)")
+    if out_dir is not None:
+        try:
+            Path(out_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DrummerNetError(f"cannot create {out_dir}: {exc.strerror}") from None
+    result = transcribe(path, model=model, classes=classes, peaks=peaks, progress=progress)
+    for fmt, target in paths.items():
+        if fmt == "png":
+            audio = load_audio(path) if result.duration <= 600 else None
+            outputs.write_png(result, target, audio)
+        else:
+            outputs.WRITERS[fmt](result, target)
+    return result.counts()

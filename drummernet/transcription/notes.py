@@ -1,0 +1,133 @@
+"""From frame activations to drum events: classes, peak picking, strengths.
+
+Components are grouped into output classes; a class's activation is the sum of
+its components' activations, so that e.g. a closed and an open hi-hat at the same
+instant give one HH onset. Each event keeps the component that contributed most
+at its frame and the activation height there (its *strength*).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from drummernet.components import COMPONENTS, PAPER_CLASSES, component_class
+from drummernet.config import Config
+from drummernet.errors import ConfigError
+from drummernet.transcription.peaks import normalise, pick_peaks
+
+#: Every component's own class: the paper's three plus toms, cymbals, tambourine.
+ALL_CLASSES: dict[str, tuple[str, ...]] = {
+    "KD": ("KD_KD",),
+    "SD": ("SD_SD",),
+    "HH": ("HH_CHH", "HH_OHH", "HH_PHH"),
+    "TT": ("TT_HIT", "TT_MHT", "TT_HFT"),
+    "CY": ("CY_RDC", "CY_CRC"),
+    "OT": ("OT_TMB",),
+}
+#: Named class mappings for ``--classes``.
+CLASS_SETS: dict[str, Mapping[str, tuple[str, ...]]] = {
+    "paper": PAPER_CLASSES,
+    "all": ALL_CLASSES,
+    "components": {c: (c,) for c in COMPONENTS},
+}
+
+
+@dataclass(frozen=True)
+class PeakPicking:
+    """Peak-picking parameters; ``deltas`` overrides ``delta`` per class.
+
+    ``floor`` is an absolute activation below which a class has no onsets at
+    all (so that near-silence is not normalised up into spurious hits).
+    """
+
+    delta: float = 0.2
+    max_window_s: float = 0.05
+    mean_window_s: float = 0.1
+    wait_s: float = 0.05
+    floor: float = 0.02
+    deltas: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: Config, **changes: object) -> PeakPicking:
+        """The paper's parameters stored in a model's configuration, with ``changes``."""
+        base = cls(
+            delta=config.peak_delta,
+            max_window_s=config.peak_max_window_s,
+            mean_window_s=config.peak_mean_window_s,
+            wait_s=config.peak_wait_s,
+        )
+        return replace(base, **changes)  # type: ignore[arg-type]
+
+    def delta_for(self, name: str) -> float:
+        return float(self.deltas.get(name, self.delta))
+
+
+@dataclass(frozen=True)
+class Event:
+    """One onset: ``time`` (s), output ``label`` (class), ``component``, ``strength``
+    (activation height, 0-1) and MIDI ``velocity`` (1-127, relative to the loudest
+    onset of its class in the file)."""
+
+    time: float
+    label: str
+    component: str
+    strength: float
+    velocity: int
+
+
+def resolve_classes(
+    classes: str | Mapping[str, tuple[str, ...]], components: tuple[str, ...]
+) -> dict[str, tuple[str, ...]]:
+    """A class-set name or mapping -> ``{label: member components present in the model}``."""
+    if isinstance(classes, str):
+        if classes not in CLASS_SETS:
+            raise ConfigError(f"unknown class set {classes!r}; known: {', '.join(CLASS_SETS)}")
+        classes = CLASS_SETS[classes]
+    resolved = {}
+    for label, members in classes.items():
+        for member in members:
+            component_class(member)  # raises for an unknown component
+        present = tuple(m for m in members if m in components)
+        if present:
+            resolved[label] = present
+    return resolved
+
+
+def pick_events(
+    frame_activations: np.ndarray,
+    frame_rate: float,
+    components: tuple[str, ...] = COMPONENTS,
+    classes: str | Mapping[str, tuple[str, ...]] = "paper",
+    peaks: PeakPicking | None = None,
+) -> list[Event]:
+    """Events of ``(K, frames)`` activations, sorted by time then label."""
+    peaks = peaks or PeakPicking()
+    index = {c: i for i, c in enumerate(components)}
+    events = []
+    for label, members in resolve_classes(classes, components).items():
+        rows = frame_activations[[index[m] for m in members]]
+        curve = rows.sum(axis=0)
+        top = float(curve.max()) if curve.size else 0.0
+        frames = pick_peaks(
+            normalise(curve, peaks.floor),
+            frame_rate,
+            peaks.delta_for(label),
+            peaks.max_window_s,
+            peaks.mean_window_s,
+            peaks.wait_s,
+        )
+        for frame in frames:
+            strength = float(curve[frame])
+            events.append(
+                Event(
+                    time=frame / frame_rate,
+                    label=label,
+                    component=members[int(np.argmax(rows[:, frame]))],
+                    strength=strength,
+                    velocity=int(np.clip(round(127 * strength / top), 1, 127)),
+                )
+            )
+    return sorted(events, key=lambda e: (e.time, e.label))
