@@ -278,17 +278,22 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
     files = expand_inputs(args.inputs)
     net = get_model(args.model)  # a missing or broken model fails once, before any file
-    changes: dict[str, object] = {"deltas": dict(_parse_thresholds(args.threshold))}
+    changes: dict[str, object] = {}
     for key in ("delta", "wait_s", "floor"):
         if getattr(args, key) is not None:
             changes[key] = getattr(args, key)
+    if args.delta is not None:
+        changes["deltas"] = {}  # one threshold for every class replaces the tuned ones
+    if args.threshold:
+        tuned = PeakPicking.for_model(net, **changes).deltas
+        changes["deltas"] = {**tuned, **dict(_parse_thresholds(args.threshold))}
     kwargs = {
         "formats": args.format,
         "out_dir": args.out_dir,
         "overwrite": args.overwrite,
         "model": args.model,
         "classes": args.classes,
-        "peaks": PeakPicking.from_config(net.config, **changes),
+        "peaks": PeakPicking.for_model(net, **changes),
     }
     jobs = [(path, kwargs) for path in files]
     totals: dict[str, int] = {}
@@ -314,6 +319,54 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     onsets = " ".join(f"{k}={v}" for k, v in sorted(totals.items())) or "none"
     print(f"{len(jobs) - failed} of {len(jobs)} file(s) done, {failed} failed; onsets: {onsets}")
     return 0 if failed == 0 and jobs else 1
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from drummernet.evaluation import report as rep
+    from drummernet.transcription.api import get_model
+    from drummernet.transcription.notes import PeakPicking
+
+    net = get_model(args.model)
+    changes: dict[str, object] = {}
+    if args.delta is not None:
+        changes = {"delta": args.delta, "deltas": {}}
+    if args.threshold:
+        changes["deltas"] = dict(_parse_thresholds(args.threshold))
+    show = sys.stderr.isatty()
+
+    def progress(tracks: list) -> object:
+        return tqdm(tracks, unit="track", leave=False, disable=not show)
+
+    reports = {
+        "drummernet": rep.evaluate_model(
+            net,
+            args.datasets,
+            classes=args.classes,
+            peaks=PeakPicking.for_model(net, **changes),
+            tune_on=args.tune_on,
+            max_seconds=args.max_seconds,
+            progress=progress,
+        )
+    }
+    reports["drummernet"]["model"] = args.model or "default"
+    if args.baseline == "nmfd":
+        from drummernet.evaluation.nmfd import nmfd_transcriber
+
+        reports["nmfd"] = rep.evaluate_transcriber(
+            nmfd_transcriber(classes=args.classes), args.datasets, args.classes,
+            args.max_seconds, progress,
+        )  # fmt: skip
+    tuning = reports["drummernet"].get("tuning")
+    if tuning:
+        chosen = " ".join(f"{k}={v:g}" for k, v in tuning["chosen"].items())
+        print(f"thresholds chosen on {tuning['dataset']}: {chosen}")
+    print(rep.format_table(reports))
+    for path in args.output:
+        rep.write_report(reports, path)
+        print(f"wrote {path}")
+    return 0
 
 
 def _parse_thresholds(pairs: Sequence[str]) -> list[tuple[str, float]]:
@@ -500,6 +553,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-minutes", type=float, help="stop (and save) after this wall time")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="score a model on annotated datasets (paper protocol)")
+    p.add_argument("datasets", nargs="+", help="dataset folders: rendered, MDB, IDMT, ENST")
+    p.add_argument("--model", help="model file (default: the model shipped in the package)")
+    p.add_argument("--classes", default="paper", choices=["paper", "all"])
+    p.add_argument("--tune-on", help="validation set to choose per-class thresholds on")
+    p.add_argument("--delta", type=float, help="one peak-picking threshold for every class")
+    p.add_argument("--threshold", action="append", default=[], metavar="CLASS=DELTA")
+    p.add_argument("--max-seconds", type=float, help="score only the start of each track")
+    p.add_argument("--baseline", choices=["nmfd"], help="score a classical baseline beside it")
+    p.add_argument(
+        "-o", "--output", action="append", default=[], help="write .json or .md (repeatable)"
+    )
+    p.set_defaults(func=cmd_evaluate)
     return parser
 
 

@@ -1,4 +1,9 @@
-"""Transcribe annotated tracks with a model (or any transcriber) and score them."""
+"""Transcribe annotated tracks with a model (or any transcriber) and score them.
+
+For a model, the activations of each track are computed once
+(:func:`model_activations`) and peak picking is re-run per setting, so a
+threshold sweep costs one forward pass per track.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,106 @@ from drummernet.audio import load_audio
 from drummernet.datasets.annotations import Track, class_onsets
 from drummernet.evaluation.metrics import WINDOW_S, ClassScore, score_track, summarise
 from drummernet.model.network import AnalysisNetwork
-from drummernet.transcription.api import transcribe
-from drummernet.transcription.notes import CLASS_SETS, PeakPicking
+from drummernet.transcription.api import Transcription, transcribe
+from drummernet.transcription.notes import CLASS_SETS, PeakPicking, pick_events
 
 #: A transcriber: (16 kHz mono audio) -> {label: onset times in s}.
 Transcriber = Callable[[np.ndarray], Mapping[str, np.ndarray]]
+
+
+def _crop(track: Track, classes: str, max_seconds: float | None, window: float):
+    audio = load_audio(track.audio_path)
+    reference = class_onsets(track.components, CLASS_SETS[classes])
+    if max_seconds is not None:
+        audio = audio[: int(max_seconds * 16000)]
+        reference = {k: v[v < max_seconds - window] for k, v in reference.items()}
+    return audio, reference
+
+
+def _summary(names: list[str], per_track: list[dict[str, ClassScore]], labels: list[str]) -> dict:
+    result = summarise(per_track, labels)
+    result["per_track"] = {
+        name: {label: round(s.f1, 4) for label, s in scores.items() if s.n_reference}
+        for name, scores in zip(names, per_track, strict=True)
+    }
+    return result
+
+
+def evaluate_tracks(
+    transcriber: Transcriber,
+    tracks: Sequence[Track],
+    classes: str = "paper",
+    max_seconds: float | None = None,
+    window: float = WINDOW_S,
+    progress: Callable | None = None,
+) -> dict:
+    """Score any ``transcriber`` on ``tracks``: :func:`summarise` plus per-track F1.
+
+    ``max_seconds`` scores only the start of each track (its reference cropped too).
+    """
+    labels = list(CLASS_SETS[classes])
+    per_track = []
+    for track in progress(tracks) if progress else tracks:
+        audio, reference = _crop(track, classes, max_seconds, window)
+        per_track.append(score_track(reference, transcriber(audio), labels, window))
+    return _summary([t.name for t in tracks], per_track, labels)
+
+
+def model_activations(
+    model: AnalysisNetwork,
+    tracks: Sequence[Track],
+    classes: str = "paper",
+    max_seconds: float | None = None,
+    window: float = WINDOW_S,
+    progress: Callable | None = None,
+) -> list[tuple[Transcription, dict[str, np.ndarray]]]:
+    """Run the network once per track: ``(transcription, reference onsets)`` pairs."""
+    out = []
+    for track in progress(tracks) if progress else tracks:
+        audio, reference = _crop(track, classes, max_seconds, window)
+        out.append((transcribe(audio, sr=16000, model=model, classes=classes), reference))
+    return out
+
+
+def score_activations(
+    runs: Sequence[tuple[Transcription, dict[str, np.ndarray]]],
+    names: Sequence[str],
+    peaks: PeakPicking,
+    classes: str = "paper",
+    window: float = WINDOW_S,
+) -> dict:
+    """Peak-pick cached activations with ``peaks`` and score them."""
+    labels = list(CLASS_SETS[classes])
+    per_track = []
+    for result, reference in runs:
+        events = pick_events(result.activations, result.frame_rate, result.components, classes,
+                             peaks)  # fmt: skip
+        estimate = {
+            label: np.array([e.time for e in events if e.label == label]) for label in labels
+        }
+        per_track.append(score_track(reference, estimate, labels, window))
+    return _summary(list(names), per_track, labels)
+
+
+def sweep_thresholds(
+    runs: Sequence[tuple[Transcription, dict[str, np.ndarray]]],
+    names: Sequence[str],
+    base: PeakPicking,
+    deltas: Sequence[float] = tuple(np.round(np.arange(0.05, 0.61, 0.05), 2)),
+    classes: str = "paper",
+) -> tuple[dict[str, float], list[dict]]:
+    """Choose each class's delta by its paper-figure F1 on ``runs`` (a validation set).
+
+    Returns ``({label: best delta}, [{delta, label: f1, ...} per delta tried]``.
+    """
+    table = []
+    for delta in deltas:
+        scores = score_activations(runs, names, PeakPicking(**{**vars(base), "delta": delta,
+                                                               "deltas": {}}), classes)  # fmt: skip
+        table.append({"delta": float(delta), **scores["paper"]})
+    labels = list(CLASS_SETS[classes])
+    best = {label: max(table, key=lambda row: row.get(label, -1.0))["delta"] for label in labels}
+    return best, table
 
 
 def model_transcriber(
@@ -28,37 +128,3 @@ def model_transcriber(
         return {label: result.onsets(label) for label in result.counts()}
 
     return run
-
-
-def evaluate_tracks(
-    transcriber: Transcriber,
-    tracks: Sequence[Track],
-    classes: str = "paper",
-    max_seconds: float | None = None,
-    window: float = WINDOW_S,
-    progress: Callable | None = None,
-) -> dict:
-    """Score ``transcriber`` on ``tracks``: per-track scores and :func:`summarise`.
-
-    ``max_seconds`` scores only the start of each track (its reference cropped
-    too), e.g. for a quick validation during training.
-    """
-    groups = CLASS_SETS[classes]
-    labels = list(groups)
-    per_track: list[dict[str, ClassScore]] = []
-    names = []
-    iterator = progress(tracks) if progress else tracks
-    for track in iterator:
-        audio = load_audio(track.audio_path)
-        reference = class_onsets(track.components, groups)
-        if max_seconds is not None:
-            audio = audio[: int(max_seconds * 16000)]
-            reference = {k: v[v < max_seconds - window] for k, v in reference.items()}
-        per_track.append(score_track(reference, transcriber(audio), labels, window))
-        names.append(track.name)
-    result = summarise(per_track, labels)
-    result["per_track"] = {
-        name: {label: s.f1 for label, s in scores.items() if s.n_reference}
-        for name, scores in zip(names, per_track, strict=True)
-    }
-    return result

@@ -13,7 +13,7 @@ from drummernet.errors import ModelFileError
 from drummernet.model.io import load_model
 from drummernet.model.network import AnalysisNetwork
 from drummernet.transcription.inference import stream_activations
-from drummernet.transcription.notes import Event, PeakPicking, pick_events
+from drummernet.transcription.notes import Event, PeakPicking, pick_events, resolve_classes
 
 #: Where the trained default model lives inside the package.
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pretrained" / "drummernet-default.pt"
@@ -42,7 +42,8 @@ class Transcription:
     """What :func:`transcribe` returns.
 
     ``events``: the onsets; ``activations``: ``(K, frames)`` frame activations at
-    ``frame_rate`` Hz (frame ``f`` is time ``f / frame_rate`` s); ``duration`` in s.
+    ``frame_rate`` Hz (frame ``f`` is time ``f / frame_rate`` s); ``duration`` in s;
+    ``classes``: each output label's components.
     """
 
     events: list[Event]
@@ -52,6 +53,7 @@ class Transcription:
     duration: float
     source: str = ""
     model: str = ""
+    classes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
 
     def onsets(self, label: str) -> np.ndarray:
@@ -107,7 +109,7 @@ def transcribe(
     model : a model, a model file, or None for the shipped default model.
     classes : ``"paper"`` (KD, SD, HH), ``"all"`` (plus TT, CY, OT),
         ``"components"`` (one per component) or a mapping label -> components.
-    peaks : peak-picking parameters; default: those stored in the model's config.
+    peaks : peak-picking parameters; default: those the model was tuned with.
     chunk_s, context_s : hop and context of chunked inference, s.
     progress : called with the number of input samples (at 16 kHz) done per chunk.
     """
@@ -124,6 +126,7 @@ def transcribe(
         duration=duration,
         source=name,
         model=str(model) if isinstance(model, str | Path) else "default" if model is None else "",
+        classes=resolve_classes(classes, config.components),
     )
     if peak <= 10 ** (SILENCE_DB / 20):
         result.meta["silent"] = True
@@ -135,6 +138,6 @@ def transcribe(
         frame_rate,
         config.components,
         classes,
-        peaks or PeakPicking.from_config(config),
+        peaks or PeakPicking.for_model(net),
     )
     return result

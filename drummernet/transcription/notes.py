@@ -40,7 +40,10 @@ class PeakPicking:
     """Peak-picking parameters; ``deltas`` overrides ``delta`` per class.
 
     ``floor`` is an absolute activation below which a class has no onsets at
-    all (so that near-silence is not normalised up into spurious hits).
+    all (so that near-silence is not normalised up into spurious hits). With
+    ``normalize`` (the paper) each class's curve is scaled to a maximum of 1
+    before the threshold; without it the threshold applies to the raw
+    activation, which behaves like a velocity and so keeps soft hits beside loud ones.
     """
 
     delta: float = 0.2
@@ -48,6 +51,7 @@ class PeakPicking:
     mean_window_s: float = 0.1
     wait_s: float = 0.05
     floor: float = 0.02
+    normalize: bool = True
     deltas: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
@@ -60,6 +64,17 @@ class PeakPicking:
             wait_s=config.peak_wait_s,
         )
         return replace(base, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def for_model(cls, model: object, **changes: object) -> PeakPicking:
+        """The parameters a model was tuned with (its metadata's ``peak_picking``,
+        chosen on a validation set), else its configuration's, with ``changes``."""
+        tuned = dict(getattr(model, "metadata", {}).get("peak_picking") or {})
+        return cls.from_config(model.config, **{**tuned, **changes})  # type: ignore[attr-defined]
+
+    def to_dict(self) -> dict:
+        """JSON-ready parameters (for model metadata and reports)."""
+        return {**vars(self), "deltas": dict(self.deltas)}
 
     def delta_for(self, name: str) -> float:
         return float(self.deltas.get(name, self.delta))
@@ -111,8 +126,13 @@ def pick_events(
         rows = frame_activations[[index[m] for m in members]]
         curve = rows.sum(axis=0)
         top = float(curve.max()) if curve.size else 0.0
+        scaled = (
+            normalise(curve, peaks.floor)
+            if peaks.normalize
+            else np.where(top > peaks.floor, curve, 0.0)
+        )
         frames = pick_peaks(
-            normalise(curve, peaks.floor),
+            scaled,
             frame_rate,
             peaks.delta_for(label),
             peaks.max_window_s,

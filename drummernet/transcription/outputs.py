@@ -112,7 +112,8 @@ def write_png(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = sorted({e.label for e in transcription.events}) or ["(no onsets)"]
+    labels = list(transcription.classes) or sorted({e.label for e in transcription.events})
+    labels = labels or ["(no onsets)"]
     index = {c: i for i, c in enumerate(transcription.components)}
     rows = len(labels) + (audio is not None)
     fig, axes = plt.subplots(rows, 1, figsize=(12, 1.4 * rows + 0.6), sharex=True, squeeze=False)
@@ -123,9 +124,11 @@ def write_png(
         axes[0].set_ylabel("audio")
     frame_t = np.arange(transcription.activations.shape[1]) / transcription.frame_rate
     for ax, label in zip(axes[rows - len(labels) :], labels, strict=True):
-        components = sorted({e.component for e in transcription.events if e.label == label})
-        curve = sum((transcription.activations[index[c]] for c in components), np.zeros(0))
-        if len(curve):
+        members = transcription.classes.get(label) or sorted(
+            {e.component for e in transcription.events if e.label == label}
+        )
+        if members:
+            curve = transcription.activations[[index[c] for c in members]].sum(axis=0)
             ax.plot(frame_t, curve, lw=0.6, color="tab:blue")
         times = transcription.onsets(label)
         strengths = [e.strength for e in transcription.events if e.label == label]

@@ -1,0 +1,124 @@
+"""Evaluation reports: several systems on several datasets, as a table, JSON or Markdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from drummernet.datasets.annotations import load_dataset
+from drummernet.evaluation.runner import (
+    Transcriber,
+    evaluate_tracks,
+    model_activations,
+    score_activations,
+    sweep_thresholds,
+)
+from drummernet.model.network import AnalysisNetwork
+from drummernet.transcription.notes import CLASS_SETS, PeakPicking
+
+
+def dataset_name(path: str | Path) -> str:
+    """A short name for a dataset folder (its last component)."""
+    return Path(path).resolve().name
+
+
+def evaluate_model(
+    model: AnalysisNetwork,
+    datasets: Sequence[str | Path],
+    classes: str = "paper",
+    peaks: PeakPicking | None = None,
+    tune_on: str | Path | None = None,
+    max_seconds: float | None = None,
+    progress: Callable | None = None,
+) -> dict:
+    """Score a model on each dataset; with ``tune_on``, per-class thresholds are first
+    chosen on that (validation) set and then used unchanged on every dataset."""
+    peaks = peaks or PeakPicking.for_model(model)
+    report: dict = {"classes": classes, "datasets": {}}
+    if tune_on is not None:
+        tracks = load_dataset(tune_on)
+        runs = model_activations(model, tracks, classes, max_seconds, progress=progress)
+        best, table = sweep_thresholds(runs, [t.name for t in tracks], peaks, classes=classes)
+        peaks = PeakPicking(**{**vars(peaks), "deltas": best})
+        report["tuning"] = {"dataset": str(tune_on), "chosen": best, "sweep": table}
+    report["peak_picking"] = peaks.to_dict()
+    for path in datasets:
+        start = time.monotonic()
+        tracks = load_dataset(path)
+        runs = model_activations(model, tracks, classes, max_seconds, progress=progress)
+        result = score_activations(runs, [t.name for t in tracks], peaks, classes)
+        result["n_tracks"] = len(tracks)
+        result["seconds"] = round(time.monotonic() - start, 1)
+        report["datasets"][dataset_name(path)] = result
+    return report
+
+
+def evaluate_transcriber(
+    transcriber: Transcriber,
+    datasets: Sequence[str | Path],
+    classes: str = "paper",
+    max_seconds: float | None = None,
+    progress: Callable | None = None,
+) -> dict:
+    """Score any transcriber (e.g. the NMFD baseline) the same way."""
+    report: dict = {"classes": classes, "datasets": {}}
+    for path in datasets:
+        start = time.monotonic()
+        tracks = load_dataset(path)
+        result = evaluate_tracks(transcriber, tracks, classes, max_seconds, progress=progress)
+        result["n_tracks"] = len(tracks)
+        result["seconds"] = round(time.monotonic() - start, 1)
+        report["datasets"][dataset_name(path)] = result
+    return report
+
+
+def _row(name: str, system: str, result: dict, labels: list[str]) -> list[str]:
+    paper, micro = result["paper"], result["micro"]
+    cells = [f"{paper[k]:.3f}" if k in paper else "  -  " for k in [*labels, "mean"]]
+    cells += [f"{micro[k]['f1']:.3f}" for k in labels] + [f"{micro['mean']:.3f}"]
+    return [name, system, str(result["n_tracks"]), *cells]
+
+
+def table_rows(reports: dict[str, dict]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: one per (dataset, system); paper figures then micro figures."""
+    classes = next(iter(reports.values()))["classes"]
+    labels = list(CLASS_SETS[classes])
+    header = ["dataset", "system", "tracks", *labels, "mean", *[f"µ{k}" for k in labels], "µmean"]
+    rows = []
+    names = sorted({d for r in reports.values() for d in r["datasets"]})
+    for name in names:
+        for system, report in reports.items():
+            if name in report["datasets"]:
+                rows.append(_row(name, system, report["datasets"][name], labels))
+    return header, rows
+
+
+def format_table(reports: dict[str, dict]) -> str:
+    """A plain-text table for the terminal."""
+    header, rows = table_rows(reports)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows]]
+    note = "F1: mean of per-track F1 (paper); µ: hits, misses, false alarms summed (micro)"
+    return "\n".join([*lines, note])
+
+
+def format_markdown(reports: dict[str, dict]) -> str:
+    """The same table in Markdown."""
+    header, rows = table_rows(reports)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(reports: dict[str, dict], path: str | Path) -> None:
+    """JSON (``.json``) or Markdown (anything else), written atomically."""
+    path = Path(path)
+    text = (
+        json.dumps(reports, indent=1) + "\n" if path.suffix == ".json" else format_markdown(reports)
+    )
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)

@@ -1,0 +1,139 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from drummernet.audio import write_audio
+from drummernet.cli import main
+from drummernet.config import get_preset
+from drummernet.datasets import Hit
+from drummernet.datasets.render import render_hits
+from drummernet.errors import DrummerNetError, ModelFileError
+from drummernet.kits.library import get_kit
+from drummernet.model import load_model
+from drummernet.training import TrainOptions, train
+from drummernet.training.checkpoints import list_checkpoints, load_checkpoint
+
+TINY = dict(
+    unet_first_channels=8,
+    unet_channels=8,
+    gru_bidirectional_units=8,
+    gru_unidirectional_units=4,
+    batch_size=2,
+    segment_seconds=1.0,
+    spectrum="mel",
+)
+
+
+@pytest.fixture(scope="module")
+def audio_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("audio")
+    kit = get_kit("fluidr3-standard")
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        hits = [
+            Hit(float(t), c, int(rng.integers(40, 127)))
+            for t, c in zip(
+                np.arange(0, 3, 0.25), rng.choice(["KD_KD", "SD_SD", "HH_CHH"], 12), strict=True
+            )
+        ]
+        audio, _, _ = render_hits(hits, kit)
+        write_audio(folder / f"loop{i}.flac", audio, 16000)
+    (folder / "broken.wav").write_bytes(b"not audio")
+    return folder
+
+
+TINY_CLI = [x for k, v in TINY.items() for x in ("--set", f"{k}={v}")]
+
+
+def train_command(audio_dir, run, steps, *extra, launcher=()):
+    """``python [launcher] -m drummernet.cli train ...`` with the tiny configuration."""
+    return [sys.executable, *launcher, "-m", "drummernet.cli", "train", str(audio_dir),
+            "--out", str(run), "--steps", str(steps), "--quiet", "--kit", "fluidr3-standard",
+            *extra, *TINY_CLI]  # fmt: skip
+
+
+def options(audio_dir, out, **kw):
+    base = dict(
+        data=[str(audio_dir)],
+        out_dir=str(out),
+        kits=["fluidr3-standard", "fluidr3-jazz"],
+        steps=4,
+        checkpoint_every=2,
+        progress=False,
+        cache_dir=str(out.parent / "cache"),
+    )
+    return TrainOptions(**{**base, **kw})  # fmt: skip
+
+
+def test_resumed_run_equals_the_uninterrupted_one(audio_dir, tmp_path):
+    config = get_preset("paper").replace(**TINY)
+    whole = train(config, options(audio_dir, tmp_path / "a", steps=4))
+    assert whole["step"] == 4 and whole["items"] == 8
+    assert any("broken.wav" in s for s in whole["skipped"])
+    train(config, options(audio_dir, tmp_path / "b", steps=2))
+    train(config, options(audio_dir, tmp_path / "b", steps=4), resume=True)
+    a = load_checkpoint(list_checkpoints(tmp_path / "a" / "checkpoints")[-1])
+    b = load_checkpoint(list_checkpoints(tmp_path / "b" / "checkpoints")[-1])
+    assert a["step"] == b["step"] == 4
+    for key, value in a["model"].items():
+        torch.testing.assert_close(value, b["model"][key], rtol=0, atol=1e-6)
+    model = load_model(tmp_path / "a" / "last.pt")
+    assert model.metadata["trained_items"] == 8
+    assert [p.name for p in list_checkpoints(tmp_path / "a" / "checkpoints")] == [
+        "step-00000002.ckpt", "step-00000004.ckpt"]  # fmt: skip
+
+
+def test_run_folder_checks(audio_dir, tmp_path):
+    config = get_preset("paper").replace(**TINY)
+    train(config, options(audio_dir, tmp_path / "r", steps=2))
+    with pytest.raises(DrummerNetError, match="already holds a run"):
+        train(config, options(audio_dir, tmp_path / "r", steps=2))
+    other = config.replace(unet_channels=6)
+    with pytest.raises(ModelFileError, match="another configuration"):
+        train(other, options(audio_dir, tmp_path / "r", steps=3), resume=True)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(DrummerNetError, match="no usable audio"):
+        train(config, options(empty, tmp_path / "e"))
+
+
+def test_killed_run_resumes_from_its_last_checkpoint(audio_dir, tmp_path):
+    run = tmp_path / "k"
+    cmd = train_command(audio_dir, run, 1000, "--checkpoint-every", "1")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while len(list_checkpoints(run / "checkpoints")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = list_checkpoints(run / "checkpoints")
+    assert done, proc.stderr.read().decode()[-2000:]
+    last_step = load_checkpoint(done[-1])["step"]
+    resume = [*cmd, "--resume"]
+    resume[resume.index("1000")] = str(last_step + 2)
+    assert subprocess.run(resume, env=env, capture_output=True).returncode == 0
+    assert load_checkpoint(list_checkpoints(run / "checkpoints")[-1])["step"] == last_step + 2
+    assert not list(run.rglob("*.tmp"))
+
+
+def test_two_process_data_parallel_run(audio_dir, tmp_path):
+    run = tmp_path / "ddp"
+    launcher = ["-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517"]
+    cmd = train_command(audio_dir, run, 2, launcher=launcher)
+    result = subprocess.run(cmd, env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    state = load_checkpoint(list_checkpoints(run / "checkpoints")[-1])
+    assert state["items"] == 2 * 2 * 2  # steps x batch x processes
+    assert (run / "last.pt").is_file() and (run / "train.csv").is_file()
+
+
+def test_cli_train_reports_an_unreadable_data_folder(tmp_path, capsys):
+    assert main(["train", str(tmp_path / "nothing"), "--out", str(tmp_path / "o")]) == 1
+    assert "nothing: no such file or folder" in capsys.readouterr().err
