@@ -19,12 +19,16 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 install: $(VENV)/.installed
 
+# The main job: transcribe the shipped example loop with the shipped default model
+# (MIDI, CSV, JSON and a PNG plot in demo-output/), then score it against its labels.
 demo: install
-	$(BIN)/drummernet selfcheck
+	$(BIN)/drummernet transcribe drummernet/examples/gmd-rock-100bpm.flac \
+	    --out-dir demo-output --format mid csv json png --overwrite
+	$(BIN)/drummernet evaluate drummernet/examples
 
 lint: install
-	$(BIN)/ruff check drummernet tests bench
-	$(BIN)/ruff format --check drummernet tests bench
+	$(BIN)/ruff check drummernet tests bench scripts
+	$(BIN)/ruff format --check drummernet tests bench scripts
 
 test: install lint
 	$(BIN)/pytest

@@ -369,6 +369,40 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_adapt(args: argparse.Namespace) -> int:
+    from drummernet.training.adapt import AdaptOptions, adapt
+    from drummernet.transcription.api import DEFAULT_MODEL, get_model
+    from drummernet.transcription.files import expand_inputs
+
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise DrummerNetError(f"{out} exists (use --overwrite to replace it)")
+    net = get_model(args.model)
+    options = AdaptOptions(
+        steps=args.steps, learning_rate=args.learning_rate, progress=not args.quiet
+    )
+    summary = adapt(
+        net,
+        expand_inputs(args.audio),
+        out,
+        kit_folder=args.kit,
+        options=options,
+        model_path=str(args.model or DEFAULT_MODEL),
+    )
+    for line in summary["skipped"]:
+        print(f"skipped: {line}", file=sys.stderr)
+    for note in summary["kit_notes"]:
+        print(f"note: kit {note}", file=sys.stderr)
+    change = summary["held_loss_after"] - summary["held_loss_before"]
+    kept = f"step {summary['kept_step']}" if summary["kept_step"] else "the starting weights"
+    print(
+        f"adapted on {len(summary['adapted_on'])} file(s) in {summary['seconds']:.0f} s, "
+        f"{summary['steps_run']} steps; held-back loss {summary['held_loss_before']:.4f} -> "
+        f"{summary['held_loss_after']:.4f} ({change:+.4f}); kept {kept}; wrote {out}"
+    )
+    return 0
+
+
 def _parse_thresholds(pairs: Sequence[str]) -> list[tuple[str, float]]:
     out = []
     for pair in pairs:
@@ -567,6 +601,17 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", action="append", default=[], help="write .json or .md (repeatable)"
     )
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("adapt", help="fit a model to your own recordings, without labels")
+    p.add_argument("audio", nargs="+", help="audio files, folders or glob patterns")
+    p.add_argument("--out", required=True, help="the adapted model file to write")
+    p.add_argument("--model", help="model to start from (default: the shipped model)")
+    p.add_argument("--kit", help="folder of your own one-shots (named by component) or a kit")
+    p.add_argument("--steps", type=int, default=60, help="most optimizer steps (default 60)")
+    p.add_argument("--learning-rate", type=float, default=1e-4)
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_adapt)
     return parser
 
 

@@ -80,6 +80,7 @@ class Config:
     cqt_n_octaves: int = 8
     cqt_bins_per_octave: int = 12
     cqt_max_n_fft: int = 16384  # STFT size of the lowest octave; halved per octave
+    cqt_decimate: bool = False  # decimate each octave before its STFT (same bins, cheaper)
     mel_n_fft: int = 2048  # samples
     mel_n_mels: int = 128
     stft_n_fft: int = 1024  # samples

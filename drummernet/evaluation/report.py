@@ -35,20 +35,28 @@ def evaluate_model(
     progress: Callable | None = None,
 ) -> dict:
     """Score a model on each dataset; with ``tune_on``, per-class thresholds are first
-    chosen on that (validation) set and then used unchanged on every dataset."""
+    chosen on that (validation) set and then used unchanged on every dataset. The
+    tuning set may be scored too (its activations are computed once); its scores
+    are then optimistic, and the report says which set was used for tuning."""
     peaks = peaks or PeakPicking.for_model(model)
     report: dict = {"classes": classes, "datasets": {}}
+    cache: dict[str, tuple] = {}  # the tuning set's activations, reused if it is also scored
     if tune_on is not None:
         tracks = load_dataset(tune_on)
         runs = model_activations(model, tracks, classes, max_seconds, progress=progress)
+        cache[str(Path(tune_on).resolve())] = (tracks, runs)
         best, table = sweep_thresholds(runs, [t.name for t in tracks], peaks, classes=classes)
         peaks = PeakPicking(**{**vars(peaks), "deltas": best})
         report["tuning"] = {"dataset": str(tune_on), "chosen": best, "sweep": table}
     report["peak_picking"] = peaks.to_dict()
     for path in datasets:
         start = time.monotonic()
-        tracks = load_dataset(path)
-        runs = model_activations(model, tracks, classes, max_seconds, progress=progress)
+        key = str(Path(path).resolve())
+        if key in cache:
+            tracks, runs = cache[key]
+        else:
+            tracks = load_dataset(path)
+            runs = model_activations(model, tracks, classes, max_seconds, progress=progress)
         result = score_activations(runs, [t.name for t in tracks], peaks, classes)
         result["n_tracks"] = len(tracks)
         result["seconds"] = round(time.monotonic() - start, 1)
