@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 # torch's spin-waiting threads collapse throughput on a shared 2-core machine.
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: install demo test lint clean packaged-kits system-deps system-kits
+.PHONY: install demo test lint bench clean packaged-kits system-deps system-kits
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ lint: install
 
 test: install lint
 	$(BIN)/pytest
+
+# Measured numbers (dated JSON in bench/results): accuracy beside NMFD, transcription
+# speed and memory for 1 and 60 minutes, training throughput per preset.
+bench: install
+	$(BIN)/python bench/accuracy.py
+	$(BIN)/python bench/transcribe_speed.py
+	$(BIN)/python bench/train_step.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

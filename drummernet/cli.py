@@ -403,6 +403,25 @@ def cmd_adapt(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ablation(args: argparse.Namespace) -> int:
+    from drummernet.evaluation import report as rep
+    from drummernet.transcription.api import get_model
+
+    models = {}
+    for item in args.models:
+        name, sep, path = item.partition("=")
+        model = get_model(path if sep else name)
+        models[name if sep else model.config.name] = model
+    report = rep.ablation_report(models, args.datasets, max_seconds=args.max_seconds)
+    table = rep.format_ablation(report)
+    print(table, end="")
+    for path in args.output:
+        text = json.dumps(report, indent=1) + "\n" if path.endswith(".json") else table
+        Path(path).write_text(text)
+        print(f"wrote {path}")
+    return 0
+
+
 def _parse_thresholds(pairs: Sequence[str]) -> list[tuple[str, float]]:
     out = []
     for pair in pairs:
@@ -612,6 +631,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_adapt)
+
+    p = sub.add_parser("ablation", help="the paper's Figure 8: F1 of models trained per ablation")
+    p.add_argument("datasets", nargs="+", help="annotated dataset folders")
+    p.add_argument(
+        "--models",
+        nargs="+",
+        required=True,
+        metavar="[VARIANT=]MODEL",
+        help="model files, e.g. paper=runs/paper/best.pt soft=runs/soft/best.pt",
+    )
+    p.add_argument("--max-seconds", type=float, help="score only the start of each track")
+    p.add_argument("-o", "--output", action="append", default=[], help=".md or .json file")
+    p.set_defaults(func=cmd_ablation)
     return parser
 
 

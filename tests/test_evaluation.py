@@ -96,3 +96,14 @@ def test_evaluate_command_end_to_end_with_tuning_and_baseline(tiny_set, tmp_path
     assert report["nmfd"]["datasets"]["set"]["paper"]["KD"] > 0.5
     assert out_md.read_text().startswith("| dataset | system |")
     assert len(load_dataset(tiny_set / "set")) == 1
+
+
+def test_ablation_table_has_a_row_per_variant(tiny_set, tmp_path, capsys):
+    save_model(AnalysisNetwork(get_preset("conv")), tmp_path / "conv.pt")
+    out = tmp_path / "fig8.md"
+    code = main(["ablation", str(tiny_set / "set"), "--models", f"full={tiny_set / 'm.pt'}",
+                 str(tmp_path / "conv.pt"), "-o", str(out)])  # fmt: skip
+    assert code == 0
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| ")]
+    assert rows[1].startswith("| full | paper |") and rows[2].startswith("| conv | conv |")
+    assert "0.707" in rows[2]  # the paper's figure beside ours

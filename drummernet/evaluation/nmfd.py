@@ -116,10 +116,32 @@ def nmfd_transcriber(
     def run(audio: np.ndarray) -> dict[str, np.ndarray]:
         if not np.any(audio):
             return {label: np.zeros(0) for label in labels}
-        _, h = nmfd(spectrogram(audio), templates, iterations)
+        h = activations_in_blocks(audio, templates, iterations)
         return {
             label: pick_peaks(normalise(h[i]), frame_rate, delta) / frame_rate
             for i, label in enumerate(labels)
         }
 
     return run
+
+
+def activations_in_blocks(
+    audio: np.ndarray,
+    templates: np.ndarray,
+    iterations: int = 30,
+    block_s: float = 30.0,
+    context_s: float = 1.0,
+) -> np.ndarray:
+    """NMFD activations ``(R, frames)`` of any length of audio, factorised in blocks of
+    ``block_s`` (plus ``context_s`` either side, discarded), so memory stays bounded."""
+    hop = round(block_s * 16000 / HOP) * HOP
+    context = round(context_s * 16000 / HOP) * HOP
+    frames = len(audio) // HOP + 1
+    out = np.zeros((templates.shape[1], frames))
+    for start in range(0, len(audio), hop):
+        first = max(0, start - context)
+        piece = audio[first : min(len(audio), start + hop + context)]
+        _, h = nmfd(spectrogram(piece), templates, iterations)
+        offset, n = (start - first) // HOP, min(hop // HOP, frames - start // HOP)
+        out[:, start // HOP : start // HOP + n] = h[:, offset : offset + n]
+    return out

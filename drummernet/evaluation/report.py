@@ -130,3 +130,54 @@ def write_report(reports: dict[str, dict], path: str | Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+#: Mean F1 over IDMT, MDB and ENST per variant, as the paper's Figure 8 reports it.
+PAPER_FIGURE_8 = {
+    "paper": 0.718,
+    "soft": 0.576,
+    "mel": 0.659,
+    "stft": 0.684,
+    "noe": 0.701,
+    "conv": 0.707,
+}
+
+
+def ablation_report(
+    models: dict[str, AnalysisNetwork],
+    datasets: Sequence[str | Path],
+    max_seconds: float | None = None,
+    progress: Callable | None = None,
+) -> dict:
+    """Figure 8: mean F1 (paper figure, KD/SD/HH) of each variant per dataset and overall.
+
+    ``models`` maps a variant name (``paper``, ``soft``, ``mel`` ...) to its model;
+    every model is scored with the thresholds stored in it (or the paper's).
+    """
+    rows = {}
+    for variant, model in models.items():
+        report = evaluate_model(model, datasets, max_seconds=max_seconds, progress=progress)
+        per_set = {name: r["paper"]["mean"] for name, r in report["datasets"].items()}
+        rows[variant] = {
+            "preset": model.config.name,
+            "datasets": per_set,
+            "mean": sum(per_set.values()) / len(per_set),
+            "paper_reported": PAPER_FIGURE_8.get(model.config.name),
+            "trained_items": model.metadata.get("trained_items"),
+        }
+    return {"figure": 8, "variants": rows}
+
+
+def format_ablation(report: dict) -> str:
+    """Figure 8 as a Markdown table: one row per variant."""
+    variants = report["variants"]
+    names = sorted({d for v in variants.values() for d in v["datasets"]})
+    header = ["variant", "preset", "items", *names, "mean", "paper (3 sets)"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for variant, row in variants.items():
+        cells = [f"{row['datasets'][n]:.3f}" if n in row["datasets"] else "-" for n in names]
+        reported = f"{row['paper_reported']:.3f}" if row["paper_reported"] else "-"
+        items = str(row["trained_items"] or "?")
+        cells = [variant, row["preset"], items, *cells, f"{row['mean']:.3f}", reported]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,53 @@
+"""The benchmark scripts run end to end on tiny inputs (no timing assertions)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from drummernet.config import get_preset
+from drummernet.model import AnalysisNetwork, save_model
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+EXAMPLES = Path(__file__).resolve().parents[1] / "drummernet" / "examples"
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("bench") / "m.pt"
+    save_model(AnalysisNetwork(get_preset("paper")), path)
+    return path
+
+
+def run(script, *args):
+    result = subprocess.run([sys.executable, str(BENCH / script), *map(str, args)],
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_transcribe_speed_bench(model_file, tmp_path):
+    run("transcribe_speed.py", "--minutes", "0.05", "--model", model_file, "--out", tmp_path)
+    (path,) = tmp_path.glob("transcribe_speed-*.json")
+    runs = json.loads(path.read_text())["runs"]
+    assert set(runs) == {"drummernet@0.05min", "nmfd@0.05min"}
+    assert runs["drummernet@0.05min"]["audio_s"] == pytest.approx(3.0, abs=0.01)
+
+
+def test_accuracy_bench(model_file, tmp_path):
+    out = run("accuracy.py", EXAMPLES, tmp_path / "missing", "--model", model_file,
+              "--out", tmp_path)  # fmt: skip
+    assert "skipped (not found)" in out
+    report = json.loads(next(tmp_path.glob("accuracy-*.json")).read_text())
+    assert report["nmfd"]["datasets"]["examples"]["n_tracks"] == 1
+
+
+def test_train_step_bench(tmp_path):
+    run("train_step.py", "--presets", "conv", "--batch", "1", "--seconds", "1", "--repeats", "1",
+        "--out", tmp_path)  # fmt: skip
+    record = json.loads(next(tmp_path.glob("train_step-*.json")).read_text())
+    assert record["presets"]["conv"]["segments_per_s"] > 0
