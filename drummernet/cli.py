@@ -258,13 +258,20 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def _transcribe_job(job: tuple) -> tuple[str, dict[str, int] | None, str | None]:
+    from tqdm import tqdm
+
     from drummernet.transcription.files import transcribe_file
 
-    path, kwargs = job
+    path, kwargs, show = job
+    # A bar in audio seconds for each file in its turn (not from worker processes).
+    bar = tqdm(unit="s", unit_scale=True, desc=Path(path).name[:30], leave=False, disable=not show)
     try:
-        return str(path), transcribe_file(path, **kwargs), None
+        counts = transcribe_file(path, **kwargs, progress=lambda n: bar.update(n / 16000))
+        return str(path), counts, None
     except DrummerNetError as exc:
         return str(path), None, str(exc)
+    finally:
+        bar.close()
 
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
@@ -295,11 +302,12 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         "classes": args.classes,
         "peaks": PeakPicking.for_model(net, **changes),
     }
-    jobs = [(path, kwargs) for path in files]
+    show = sys.stderr.isatty() and not args.quiet
+    parallel = args.workers > 1 and len(files) > 1
+    jobs = [(path, kwargs, show and not parallel) for path in files]
     totals: dict[str, int] = {}
     failed = 0
-    show = sys.stderr.isatty() and not args.quiet
-    if args.workers > 1 and len(jobs) > 1:
+    if parallel:
         pool = ProcessPoolExecutor(args.workers)
         results = pool.map(_transcribe_job, jobs)
     else:

@@ -43,9 +43,19 @@ def _shift(x: np.ndarray, lag: int) -> np.ndarray:
     return out
 
 
+def _stack_shifts(h: np.ndarray, lags: int) -> np.ndarray:
+    """``(R, T) -> (L*R, T)``: rows ``l*R + r`` hold ``H[r]`` shifted right by ``l``."""
+    return np.concatenate([_shift(h, lag) for lag in range(lags)], axis=0)
+
+
+def _flat(templates: np.ndarray) -> np.ndarray:
+    """``(bins, R, L) -> (bins, L*R)`` matching :func:`_stack_shifts`."""
+    return templates.transpose(0, 2, 1).reshape(templates.shape[0], -1)
+
+
 def reconstruct(templates: np.ndarray, activations: np.ndarray) -> np.ndarray:
     """``sum_l W[:, :, l] @ shift(H, l)``: ``(bins, R, L) x (R, frames) -> (bins, frames)``."""
-    return sum(templates[:, :, lag] @ _shift(activations, lag) for lag in range(templates.shape[2]))
+    return _flat(templates) @ _stack_shifts(activations, templates.shape[2])
 
 
 def nmfd(
@@ -57,23 +67,26 @@ def nmfd(
     """Factorise ``spec`` (bins x frames) starting from ``templates`` (bins x R x L).
 
     Returns ``(templates, activations)``, activations ``(R, frames)``. KL-divergence
-    multiplicative updates; the activation update is averaged over the lags.
+    multiplicative updates; the activation update is averaged over the lags. Every
+    update is one matrix product over all lags at once (float32).
     """
-    v = np.asarray(spec, dtype=np.float64) + EPS
-    w = np.asarray(templates, dtype=np.float64).copy()
+    v = np.asarray(spec, dtype=np.float32) + EPS
+    w = np.asarray(templates, dtype=np.float32).copy()
     _, rank, lags = w.shape
-    h = np.full((rank, v.shape[1]), float(v.mean()) / max(w.sum(axis=(0, 2)).mean(), EPS))
-    ones = np.ones_like(v)
+    frames = v.shape[1]
+    h = np.full((rank, frames), float(v.mean()) / max(float(w.sum(axis=(0, 2)).mean()), EPS),
+                dtype=np.float32)  # fmt: skip
     for _ in range(iterations):
         ratio = v / (reconstruct(w, h) + EPS)
-        num = sum(w[:, :, lag].T @ _shift(ratio, -lag) for lag in range(lags))
-        den = sum(w[:, :, lag].T @ ones for lag in range(lags))
-        h *= num / (den + EPS)
+        # num[r, t] = sum_l (W_l^T ratio)[r, t + l]; den[r] = sum_l sum_f W[f, r, l]
+        projected = (_flat(w).T @ ratio).reshape(lags, rank, frames)
+        num = sum(_shift(projected[lag], -lag) for lag in range(lags))
+        h *= num / (w.sum(axis=(0, 2))[:, None] + EPS)
         if update_templates:
             ratio = v / (reconstruct(w, h) + EPS)
-            for lag in range(lags):
-                shifted = _shift(h, lag)
-                w[:, :, lag] *= (ratio @ shifted.T) / (ones @ shifted.T + EPS)
+            stacked = _stack_shifts(h, lags)  # (L*R, T)
+            update = (ratio @ stacked.T) / (stacked.sum(axis=1)[None, :] + EPS)
+            w *= update.reshape(-1, lags, rank).transpose(0, 2, 1)
             # Keep each template's energy fixed so that the scale lives in H.
             w /= w.sum(axis=(0, 2), keepdims=True) + EPS
     return w, h
