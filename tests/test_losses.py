@@ -110,3 +110,15 @@ def test_margin_crops_the_ends():
     config = get_preset("reference-code")
     features = OnsetSpectrumLoss(config).features(torch.randn(1, 32000))
     assert features[0].shape[-1] == 501 - 2 * (4080 // 64)
+
+
+def test_decimated_pseudo_cqt_matches_the_full_one():
+    torch.manual_seed(0)
+    config = get_preset("paper")
+    t = torch.arange(32000) / 16000
+    x = torch.randn(2, 32000) * torch.exp(-t * 8) + 0.3 * torch.sin(2 * torch.pi * 50 * t)
+    full, fast = PseudoCQT(config)(x), PseudoCQT(get_preset("fast"))(x)
+    assert PseudoCQT(get_preset("fast")).factors[0] == 64  # 16,384-point STFT -> 256 points
+    for a, b in zip(full, fast, strict=True):
+        assert a.shape == b.shape
+        assert float((a - b).abs().max() / a.abs().max()) < 0.05
