@@ -63,32 +63,39 @@ def nmfd(
     templates: np.ndarray,
     iterations: int = 30,
     update_templates: bool = True,
+    initial_activations: np.ndarray | None = None,
+    dtype: type = np.float32,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Factorise ``spec`` (bins x frames) starting from ``templates`` (bins x R x L).
 
-    Returns ``(templates, activations)``, activations ``(R, frames)``. KL-divergence
-    multiplicative updates; the activation update is averaged over the lags. Every
-    update is one matrix product over all lags at once (float32).
+    Returns ``(templates, activations)``, activations ``(R, frames)``, for the
+    spectrogram scaled to unit sum. The iteration is libnmfd's (Dittmar & Müller
+    2016, eqs. 5-6): from one ratio ``Q = V / Lambda``, every template frame ``W_l``
+    is updated, then ``H`` by the mean over lags of ``W_l^T shift(Q, -l) / W_l^T 1``
+    with the updated ``W_l``; templates are renormalised to unit sum. Each step is one
+    matrix product over all lags (``bench/check_nmfd.py`` compares with libnmfd).
     """
-    v = np.asarray(spec, dtype=np.float32) + EPS
-    w = np.asarray(templates, dtype=np.float32).copy()
+    v = np.asarray(spec, dtype=dtype)
+    v = v / (EPS + v.sum())
+    w = np.asarray(templates, dtype=dtype).copy()
     _, rank, lags = w.shape
     frames = v.shape[1]
-    h = np.full((rank, frames), float(v.mean()) / max(float(w.sum(axis=(0, 2)).mean()), EPS),
-                dtype=np.float32)  # fmt: skip
+    h = (
+        np.ones((rank, frames), dtype=dtype)
+        if initial_activations is None
+        else np.asarray(initial_activations, dtype=dtype).copy()
+    )
     for _ in range(iterations):
-        ratio = v / (reconstruct(w, h) + EPS)
-        # num[r, t] = sum_l (W_l^T ratio)[r, t + l]; den[r] = sum_l sum_f W[f, r, l]
-        projected = (_flat(w).T @ ratio).reshape(lags, rank, frames)
-        num = sum(_shift(projected[lag], -lag) for lag in range(lags))
-        h *= num / (w.sum(axis=(0, 2))[:, None] + EPS)
+        q = v / (reconstruct(w, h) + EPS)
         if update_templates:
-            ratio = v / (reconstruct(w, h) + EPS)
             stacked = _stack_shifts(h, lags)  # (L*R, T)
-            update = (ratio @ stacked.T) / (stacked.sum(axis=1)[None, :] + EPS)
+            update = (q @ stacked.T) / (stacked.sum(axis=1)[None, :] + EPS)
             w *= update.reshape(-1, lags, rank).transpose(0, 2, 1)
-            # Keep each template's energy fixed so that the scale lives in H.
-            w /= w.sum(axis=(0, 2), keepdims=True) + EPS
+        # mult[r, t] = mean_l (W_l^T Q)[r, t + l] / sum_f W[f, r, l]
+        projected = (_flat(w).T @ q).reshape(lags, rank, frames)
+        projected /= w.sum(axis=0).T[:, :, None] + EPS
+        h *= sum(_shift(projected[lag], -lag) for lag in range(lags)) / lags
+        w /= w.sum(axis=(0, 2), keepdims=True) + EPS
     return w, h
 
 
