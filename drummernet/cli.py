@@ -360,16 +360,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     }
     reports["drummernet"]["model"] = args.model or "default"
     if args.baseline == "nmfd":
-        from drummernet.evaluation.nmfd import nmfd_transcriber
-
-        reports["nmfd"] = rep.evaluate_transcriber(
-            nmfd_transcriber(classes=args.classes), args.datasets, args.classes,
-            args.max_seconds, progress,
-        )  # fmt: skip
-    tuning = reports["drummernet"].get("tuning")
-    if tuning:
-        chosen = " ".join(f"{k}={v:g}" for k, v in tuning["chosen"].items())
-        print(f"thresholds chosen on {tuning['dataset']}: {chosen}")
+        tune = args.baseline_tune_on or args.tune_on
+        reports["nmfd"] = rep.evaluate_nmfd(
+            args.datasets, args.classes, tune, args.max_seconds, progress
+        )
+    for system, report in reports.items():
+        tuning = report.get("tuning")
+        if tuning:
+            chosen = " ".join(f"{k}={v:g}" for k, v in tuning["chosen"].items())
+            print(f"{system}: thresholds chosen on {tuning['dataset']}: {chosen}")
     print(rep.format_table(reports))
     for path in args.output:
         rep.write_report(reports, path)
@@ -624,6 +623,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", action="append", default=[], metavar="CLASS=DELTA")
     p.add_argument("--max-seconds", type=float, help="score only the start of each track")
     p.add_argument("--baseline", choices=["nmfd"], help="score a classical baseline beside it")
+    p.add_argument(
+        "--baseline-tune-on",
+        help="validation set for the baseline's thresholds (default: --tune-on); lets the "
+        "model keep the thresholds stored in it",
+    )
     p.add_argument(
         "-o", "--output", action="append", default=[], help="write .json or .md (repeatable)"
     )

@@ -120,29 +120,65 @@ def kit_templates(
 def nmfd_transcriber(
     classes: str = "paper",
     kits: Sequence[str] = ("fluidr3-standard", "fluidr3-room", "fluidr3-power"),
-    delta: float = 0.15,
+    delta: float | Mapping[str, float] = 0.15,
     iterations: int = 30,
 ):
     """A transcriber (16 kHz audio -> {label: onsets}) for the evaluation harness.
 
     One template per class, from the class's first component (KD_KD, SD_SD,
-    HH_CHH ...), averaged over ``kits``.
+    HH_CHH ...), averaged over ``kits``; ``delta``: one peak-picking threshold or
+    one per class (see :func:`tune_nmfd`).
     """
     groups: Mapping[str, tuple[str, ...]] = CLASS_SETS[classes]
     labels = list(groups)
     templates = kit_templates(kits, [groups[k][0] for k in labels])
-    frame_rate = 16000 / HOP
+    deltas = delta if isinstance(delta, Mapping) else dict.fromkeys(labels, delta)
 
     def run(audio: np.ndarray) -> dict[str, np.ndarray]:
         if not np.any(audio):
             return {label: np.zeros(0) for label in labels}
-        h = activations_in_blocks(audio, templates, iterations)
-        return {
-            label: pick_peaks(normalise(h[i]), frame_rate, delta) / frame_rate
-            for i, label in enumerate(labels)
-        }
+        return _onsets(activations_in_blocks(audio, templates, iterations), labels, deltas)
 
+    run.templates = templates  # type: ignore[attr-defined]
     return run
+
+
+def _onsets(h: np.ndarray, labels: list[str], deltas: Mapping[str, float]) -> dict:
+    rate = 16000 / HOP
+    return {
+        label: pick_peaks(normalise(h[i]), rate, deltas[label]) / rate
+        for i, label in enumerate(labels)
+    }
+
+
+def tune_nmfd(
+    tracks: Sequence,
+    classes: str = "paper",
+    candidates: Sequence[float] = (0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4),
+    max_seconds: float | None = None,
+) -> dict[str, float]:
+    """Per-class thresholds for NMFD chosen on ``tracks`` (a validation set) by the
+    paper-figure F1, as DrummerNet's are: the baseline gets the same tuning."""
+    from drummernet.evaluation.metrics import score_track, summarise
+    from drummernet.evaluation.runner import _crop
+
+    labels = list(CLASS_SETS[classes])
+    templates = nmfd_transcriber(classes).templates  # type: ignore[attr-defined]
+    cached = []
+    for track in tracks:
+        audio, reference = _crop(track, classes, max_seconds, 0.05)
+        cached.append((activations_in_blocks(audio, templates), reference))
+    best: dict[str, float] = {}
+    scores = {}
+    for delta in candidates:
+        per_track = [
+            score_track(ref, _onsets(h, labels, dict.fromkeys(labels, delta)), labels)
+            for h, ref in cached
+        ]
+        scores[delta] = summarise(per_track, labels)["paper"]
+    for label in labels:
+        best[label] = max(candidates, key=lambda d: scores[d].get(label, -1.0))
+    return best
 
 
 def activations_in_blocks(

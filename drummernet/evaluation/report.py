@@ -83,6 +83,30 @@ def evaluate_transcriber(
     return report
 
 
+def evaluate_nmfd(
+    datasets: Sequence[str | Path],
+    classes: str = "paper",
+    tune_on: str | Path | None = None,
+    max_seconds: float | None = None,
+    progress: Callable | None = None,
+) -> dict:
+    """The NMFD baseline on ``datasets``; with ``tune_on`` its per-class thresholds are
+    chosen on that set first, exactly as DrummerNet's are."""
+    from drummernet.evaluation.nmfd import nmfd_transcriber, tune_nmfd
+
+    tuning = None
+    delta: float | dict[str, float] = 0.15
+    if tune_on is not None:
+        delta = tune_nmfd(load_dataset(tune_on), classes, max_seconds=max_seconds)
+        tuning = {"dataset": str(tune_on), "chosen": delta}
+    report = evaluate_transcriber(
+        nmfd_transcriber(classes, delta=delta), datasets, classes, max_seconds, progress
+    )
+    if tuning:
+        report["tuning"] = tuning
+    return report
+
+
 def _row(name: str, system: str, result: dict, labels: list[str]) -> list[str]:
     paper, micro = result["paper"], result["micro"]
     cells = [f"{paper[k]:.3f}" if k in paper else "  -  " for k in [*labels, "mean"]]

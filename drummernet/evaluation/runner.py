@@ -100,7 +100,7 @@ def sweep_thresholds(
     runs: Sequence[tuple[Transcription, dict[str, np.ndarray]]],
     names: Sequence[str],
     base: PeakPicking,
-    deltas: Sequence[float] = tuple(np.round(np.arange(0.05, 0.61, 0.05), 2)),
+    deltas: Sequence[float] = (0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5),
     classes: str = "paper",
 ) -> tuple[dict[str, float], list[dict]]:
     """Choose each class's delta by its paper-figure F1 on ``runs`` (a validation set).
