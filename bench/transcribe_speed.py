@@ -27,6 +27,11 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "drummernet" / "examples" / "gmd
 
 
 def rss_mib() -> float:
+    """Peak resident memory of this process (VmHWM: unlike ru_maxrss it is not
+    inherited from the parent that started it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -131,8 +131,10 @@ def transcribe(
     if peak <= 10 ** (SILENCE_DB / 20):
         result.meta["silent"] = True
         return result
-    parts = list(stream_activations(net, blocks(), chunk_s, context_s, 1.0 / peak, progress))
-    result.activations = np.concatenate(parts, axis=1)
+    done = 0  # chunks are written into the preallocated output: no second copy
+    for part in stream_activations(net, blocks(), chunk_s, context_s, 1.0 / peak, progress):
+        result.activations[:, done : done + part.shape[1]] = part[:, : frames - done]
+        done += part.shape[1]
     result.events = pick_events(
         result.activations,
         frame_rate,
