@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from drummernet.audio import load_audio
-from drummernet.evaluation.nmfd import kit_templates, nmfd, spectrogram
+from drummernet.evaluation.nmfd import class_templates, nmfd, spectrogram
 from drummernet.transcription.peaks import normalise, pick_peaks
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "drummernet" / "examples" / "gmd-rock-100bpm.flac"
@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
     spec = spectrogram(load_audio(EXAMPLE)[: int(args.seconds * 16000)]).astype(np.float64)
-    templates = kit_templates(("fluidr3-standard", "fluidr3-room", "fluidr3-power"))
+    templates = class_templates()
     _, ours = nmfd(spec, templates, args.iterations, dtype=np.float64)
     with tempfile.TemporaryDirectory() as tmp:
         np.savez(Path(tmp) / "in.npz", spec=spec, templates=templates, iterations=args.iterations)

@@ -52,19 +52,29 @@ def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     return librosa.resample(y, orig_sr=orig_sr, target_sr=target_sr, res_type="soxr_hq")
 
 
+def _existing(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"{path}: no such file")
+    return path
+
+
+def _cannot_decode(path: Path, exc: Exception) -> AudioError:
+    """libsndfile's reason, without its prefixes, as one line naming the file."""
+    reason = str(exc).split(":")[-1].strip() or "unknown format"
+    return AudioError(f"{path}: cannot decode audio ({reason})")
+
+
 def load_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
     """Decode ``path`` to mono float32 at ``sample_rate`` Hz.
 
     Raises :class:`AudioError` for a missing, unreadable, empty or non-finite file.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise AudioError(f"{path}: no such file")
+    path = _existing(path)
     try:
         y, sr = sf.read(str(path), dtype="float32", always_2d=False)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        reason = str(exc).split(":")[-1].strip() or "unknown format"
-        raise AudioError(f"{path}: cannot decode audio ({reason})") from None
+        raise _cannot_decode(path, exc) from None
     if y.size == 0:
         raise AudioError(f"{path}: audio file has no samples")
     y = valid_audio(to_mono(y), str(path))
@@ -82,14 +92,11 @@ def stream_audio(
     Raises :class:`AudioError` as :func:`load_audio` does; a block with NaN or
     infinite samples raises it too.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise AudioError(f"{path}: no such file")
+    path = _existing(path)
     try:
         f = sf.SoundFile(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        reason = str(exc).split(":")[-1].strip() or "unknown format"
-        raise AudioError(f"{path}: cannot decode audio ({reason})") from None
+        raise _cannot_decode(path, exc) from None
     with f:
         if f.samplerate <= 0:
             raise AudioError(f"{path}: invalid sample rate {f.samplerate}")

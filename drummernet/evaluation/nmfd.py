@@ -24,6 +24,8 @@ from drummernet.transcription.peaks import normalise, pick_peaks
 EPS = 1e-10
 N_FFT, HOP = 2048, 256  # at 16 kHz: 128 ms window, 16 ms hop
 TEMPLATE_FRAMES = 10
+#: The synthesizer kits whose one-shots make the default templates.
+TEMPLATE_KITS = ("fluidr3-standard", "fluidr3-room", "fluidr3-power")
 
 
 def spectrogram(audio: np.ndarray) -> np.ndarray:
@@ -117,9 +119,18 @@ def kit_templates(
     return np.stack(out, axis=1)
 
 
+def class_templates(
+    classes: str = "paper",
+    kits: Sequence[str] = TEMPLATE_KITS,
+) -> np.ndarray:
+    """One template per class, from its first component (KD_KD, SD_SD, HH_CHH ...)."""
+    groups: Mapping[str, tuple[str, ...]] = CLASS_SETS[classes]
+    return kit_templates(kits, [members[0] for members in groups.values()])
+
+
 def nmfd_transcriber(
     classes: str = "paper",
-    kits: Sequence[str] = ("fluidr3-standard", "fluidr3-room", "fluidr3-power"),
+    kits: Sequence[str] = TEMPLATE_KITS,
     delta: float | Mapping[str, float] = 0.15,
     iterations: int = 30,
 ):
@@ -129,9 +140,8 @@ def nmfd_transcriber(
     HH_CHH ...), averaged over ``kits``; ``delta``: one peak-picking threshold or
     one per class (see :func:`tune_nmfd`).
     """
-    groups: Mapping[str, tuple[str, ...]] = CLASS_SETS[classes]
-    labels = list(groups)
-    templates = kit_templates(kits, [groups[k][0] for k in labels])
+    labels = list(CLASS_SETS[classes])
+    templates = class_templates(classes, kits)
     deltas = delta if isinstance(delta, Mapping) else dict.fromkeys(labels, delta)
 
     def run(audio: np.ndarray) -> dict[str, np.ndarray]:
@@ -139,7 +149,6 @@ def nmfd_transcriber(
             return {label: np.zeros(0) for label in labels}
         return _onsets(activations_in_blocks(audio, templates, iterations), labels, deltas)
 
-    run.templates = templates  # type: ignore[attr-defined]
     return run
 
 
@@ -160,25 +169,22 @@ def tune_nmfd(
     """Per-class thresholds for NMFD chosen on ``tracks`` (a validation set) by the
     paper-figure F1, as DrummerNet's are: the baseline gets the same tuning."""
     from drummernet.evaluation.metrics import score_track, summarise
-    from drummernet.evaluation.runner import _crop
+    from drummernet.evaluation.runner import _crop, best_per_class
 
     labels = list(CLASS_SETS[classes])
-    templates = nmfd_transcriber(classes).templates  # type: ignore[attr-defined]
+    templates = class_templates(classes)
     cached = []
     for track in tracks:
         audio, reference = _crop(track, classes, max_seconds, 0.05)
         cached.append((activations_in_blocks(audio, templates), reference))
-    best: dict[str, float] = {}
-    scores = {}
+    table = []
     for delta in candidates:
         per_track = [
             score_track(ref, _onsets(h, labels, dict.fromkeys(labels, delta)), labels)
             for h, ref in cached
         ]
-        scores[delta] = summarise(per_track, labels)["paper"]
-    for label in labels:
-        best[label] = max(candidates, key=lambda d: scores[d].get(label, -1.0))
-    return best
+        table.append({"delta": delta, **summarise(per_track, labels)["paper"]})
+    return best_per_class(table, labels)
 
 
 def activations_in_blocks(

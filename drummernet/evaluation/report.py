@@ -6,6 +6,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from drummernet.datasets.annotations import load_dataset
@@ -46,7 +47,7 @@ def evaluate_model(
         runs = model_activations(model, tracks, classes, max_seconds, progress=progress)
         cache[str(Path(tune_on).resolve())] = (tracks, runs)
         best, table = sweep_thresholds(runs, [t.name for t in tracks], peaks, classes=classes)
-        peaks = PeakPicking(**{**vars(peaks), "deltas": best})
+        peaks = replace(peaks, deltas=best)
         report["tuning"] = {"dataset": str(tune_on), "chosen": best, "sweep": table}
     report["peak_picking"] = peaks.to_dict()
     for path in datasets:

@@ -8,6 +8,7 @@ threshold sweep costs one forward pass per track.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -109,12 +110,15 @@ def sweep_thresholds(
     """
     table = []
     for delta in deltas:
-        scores = score_activations(runs, names, PeakPicking(**{**vars(base), "delta": delta,
-                                                               "deltas": {}}), classes)  # fmt: skip
+        scores = score_activations(runs, names, replace(base, delta=delta, deltas={}), classes)
         table.append({"delta": float(delta), **scores["paper"]})
-    labels = list(CLASS_SETS[classes])
-    best = {label: max(table, key=lambda row: row.get(label, -1.0))["delta"] for label in labels}
-    return best, table
+    return best_per_class(table, list(CLASS_SETS[classes])), table
+
+
+def best_per_class(table: Sequence[Mapping], labels: Sequence[str]) -> dict[str, float]:
+    """From rows ``{"delta": d, label: F1, ...}``, each label's delta of highest F1
+    (the first such row on ties)."""
+    return {label: max(table, key=lambda row: row.get(label, -1.0))["delta"] for label in labels}
 
 
 def model_transcriber(
