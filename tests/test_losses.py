@@ -67,6 +67,28 @@ def test_median_filter_matches_scipy_reflect_mode():
     np.testing.assert_allclose(median_filter(short, 31, -1).numpy(), expected)
 
 
+def test_median_filter_gradient_goes_to_each_window_median():
+    # reference: autograd through the padded, unfolded tensor (size 3: "reflect"
+    # padding repeats the edge value once at each end)
+    def unfolded(x, dim):
+        padded = torch.cat([x.narrow(dim, 0, 1), x, x.narrow(dim, -1, 1)], dim=dim)
+        return padded.unfold(dim, 3, 1).median(dim=-1).values
+
+    torch.manual_seed(0)
+    for dim in (-1, -2):
+        x = torch.rand(2, 6, 9, dtype=torch.float64, requires_grad=True)
+        weights = torch.randn(2, 6, 9, dtype=torch.float64)
+        ours = median_filter(x, 3, dim)
+        reference = unfolded(x, dim)
+        torch.testing.assert_close(ours, reference)
+        (g_ours,) = torch.autograd.grad(ours, x, weights)
+        (g_ref,) = torch.autograd.grad(reference, x, weights)
+        torch.testing.assert_close(g_ours, g_ref)
+        assert g_ours.abs().sum() > 0
+    x = torch.rand(1, 3, 40, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda v: median_filter(v, 31, -1), (x,))
+
+
 def test_percussive_mask_matches_librosa_hpss():
     magnitude = np.abs(np.random.default_rng(2).standard_normal((200, 90)))
     _, expected = librosa.decompose.hpss(magnitude, kernel_size=31, power=2.0, mask=True)

@@ -1,11 +1,12 @@
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from drummernet.config import PRESETS, get_preset
 from drummernet.losses import OnsetSpectrumLoss
 from drummernet.model import AnalysisNetwork
-from drummernet.model.temporal import ConvHead, RecurrentHead
+from drummernet.model.temporal import ConvHead, RecurrentHead, run_in_windows
 from drummernet.synth import Synthesizer
 
 
@@ -93,3 +94,58 @@ def test_gradients_reach_every_trainable_parameter(preset, paper_kit):
         assert parameter.grad is not None, name
         assert torch.isfinite(parameter.grad).all(), name
         assert parameter.grad.abs().sum() > 0, name
+
+
+def test_windowed_gru_equals_the_gru_run_on_each_window():
+    torch.manual_seed(0)
+    gru = nn.GRU(3, 4, batch_first=True)
+    x = torch.randn(2, 50, 3)
+    whole = gru(x)[0]
+    torch.testing.assert_close(run_in_windows(gru, x, 0), whole)
+    torch.testing.assert_close(run_in_windows(gru, x, 64), whole)  # one window holds it all
+    windowed = run_in_windows(gru, x, 16, shift=8)
+    assert windowed.shape == (2, 50, 4)
+    # frames 8..23 form the second window, which starts from a zero state
+    torch.testing.assert_close(windowed[:, 8:24], gru(x[:, 8:24])[0])
+    # the first window holds 8 zero frames, then frames 0..7
+    torch.testing.assert_close(windowed[:, :8], gru(F.pad(x[:, :8], (0, 0, 8, 0)))[0][:, 8:])
+    assert not torch.allclose(windowed, whole)
+
+
+def test_fast_preset_windows_the_time_grus_only():
+    fast, paper = get_preset("fast"), get_preset("paper")
+    assert fast.gru_window_frames > 0 and paper.gru_window_frames == 0
+    torch.manual_seed(0)
+    a = AnalysisNetwork(paper)
+    b = AnalysisNetwork(fast)
+    b.load_state_dict(a.state_dict())  # same parameters: a paper model runs as fast and back
+    x = torch.randn(1, 16000)
+    assert a.logits(x).shape == b.logits(x).shape
+
+
+def test_unet_matches_the_plain_elu_then_pool_formula():
+    """The U-net applies the ELU after the pool where no skip needs it: same numbers."""
+    torch.manual_seed(0)
+    unet = AnalysisNetwork(get_preset("paper")).unet
+
+    def plain(x):
+        h = F.elu(unet.input_conv(x))
+        skips = [h]
+        for conv in unet.encoder:
+            h = F.elu(conv(F.max_pool1d(h, 2)))
+            skips.append(h)
+        for step, conv in enumerate(unet.decoder):
+            h = F.interpolate(F.elu(conv(h)), scale_factor=2, mode="linear", align_corners=False)
+            h = torch.cat([h, skips[unet.encoder_depth - 1 - step]], dim=1)
+        return h
+
+    x = torch.randn(2, 1, 4096)
+    ours, reference = unet(x), plain(x)
+    torch.testing.assert_close(ours, reference)
+    weights = torch.randn_like(ours)
+    for g_ours, g_ref in zip(
+        torch.autograd.grad(ours, list(unet.parameters()), weights),
+        torch.autograd.grad(reference, list(unet.parameters()), weights),
+        strict=True,
+    ):
+        torch.testing.assert_close(g_ours, g_ref, rtol=1e-4, atol=1e-5)

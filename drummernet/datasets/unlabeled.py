@@ -9,6 +9,7 @@ skipped and reported.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -49,7 +50,7 @@ def _cached(path: Path, cache: Path, sample_rate: int) -> tuple[np.ndarray | Non
             y = load_audio(path, sample_rate)
         except AudioError as exc:
             return None, str(exc)
-        tmp = cached.with_suffix(f".tmp{threading.get_ident()}.npy")
+        tmp = cached.with_suffix(f".tmp{os.getpid()}-{threading.get_ident()}.npy")
         np.save(tmp, y)
         tmp.replace(cached)
     return np.load(cached, mmap_mode="r"), None

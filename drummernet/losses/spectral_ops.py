@@ -8,6 +8,8 @@ of amplitude A gives about A in the bin at its frequency.
 
 from __future__ import annotations
 
+from typing import Any
+
 import librosa
 import numpy as np
 import torch
@@ -47,10 +49,34 @@ def symmetric_pad(x: torch.Tensor, radius: int, dim: int) -> torch.Tensor:
     return full.narrow(dim, start, size + 2 * radius)
 
 
+class _MedianFilter(torch.autograd.Function):
+    """Running median along the last axis whose backward scatters straight to the input.
+
+    The gradient is autograd's (each output's gradient goes to the element that
+    is its median), but computed by one ``scatter_add`` over the output instead
+    of through a ``size`` times larger unfolded tensor, the ``unfold`` and the
+    padding: the same numbers, several times faster and without the memory.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, size: int) -> torch.Tensor:
+        radius = size // 2
+        values, offsets = symmetric_pad(x, radius, -1).unfold(-1, size, 1).median(dim=-1)
+        n = x.shape[-1]
+        # padded position -> input position, mirrored the same way as the data
+        source = symmetric_pad(torch.arange(n, device=x.device), radius, 0)
+        ctx.save_for_backward(source[offsets + torch.arange(n, device=x.device)])
+        return values
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        (index,) = ctx.saved_tensors
+        return torch.zeros_like(grad).scatter_add_(-1, index, grad), None
+
+
 def median_filter(x: torch.Tensor, size: int, dim: int) -> torch.Tensor:
     """Running median of odd length ``size`` along ``dim`` (scipy ``reflect`` edges)."""
-    padded = symmetric_pad(x, size // 2, dim)
-    return padded.unfold(dim, size, 1).median(dim=-1).values
+    return _MedianFilter.apply(x.movedim(dim, -1), size).movedim(-1, dim)
 
 
 def percussive_mask(magnitude: torch.Tensor, kernel_size: int, power: float) -> torch.Tensor:

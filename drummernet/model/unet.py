@@ -25,6 +25,7 @@ class UNet1d(nn.Module):
         k, bias = config.unet_kernel_size, config.unet_bias
         first, width = config.unet_first_channels, config.unet_channels
         self.encoder_depth = config.unet_encoder_depth
+        self.first_skip = config.unet_encoder_depth - config.unet_decoder_depth
 
         def conv(c_in: int, c_out: int) -> nn.Conv1d:
             return nn.Conv1d(c_in, c_out, k, padding=k // 2, bias=bias)
@@ -47,11 +48,23 @@ class UNet1d(nn.Module):
             raise ValueError(
                 f"U-net input length {x.shape[-1]} is not a multiple of {2**self.encoder_depth}"
             )
-        h = F.elu(self.input_conv(x))
-        skips = [h]
-        for conv in self.encoder:
-            h = F.elu(conv(F.max_pool1d(h, 2)))
-            skips.append(h)
+        # The decoder reads the skips of the deepest ``decoder_depth`` levels only. At
+        # the other levels the activation feeds the next max-pool alone, and as the
+        # ELU is increasing, pool(elu(h)) == elu(pool(h)) (values and gradients):
+        # applying it after the pool halves its cost (most at the 128-channel input).
+        h = self.input_conv(x)
+        skips = []
+        for depth, conv in enumerate(self.encoder):
+            if depth >= self.first_skip:
+                h = F.elu(h)
+                skips.append(h)
+                h = F.max_pool1d(h, 2)
+            else:
+                skips.append(None)
+                h = F.elu(F.max_pool1d(h, 2))
+            h = conv(h)
+        h = F.elu(h)
+        skips.append(h)
         for step, conv in enumerate(self.decoder):
             h = F.elu(conv(h))
             h = F.interpolate(h, scale_factor=2, mode="linear", align_corners=False)

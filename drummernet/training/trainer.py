@@ -146,12 +146,17 @@ def plot_f1_curve(history: list[dict[str, Any]], path: Path) -> None:
 
     if not history:
         return
-    items = [h["items"] for h in history]
+    untrained = [h for h in history if h["items"] == 0]
+    trained = [h for h in history if h["items"] > 0]
+    items = [h["items"] for h in trained]
     fig, ax = plt.subplots(figsize=(6, 4))
     for label in ("KD", "SD", "HH", "mean"):
-        values = [h.get(label, np.nan) for h in history]
+        values = [h.get(label, np.nan) for h in trained]
         ax.plot(items, values, "o-" if label != "mean" else "k--", label=label, ms=3)
-    ax.set_xscale("log")
+    if untrained:
+        ax.axhline(untrained[0]["mean"], color="grey", ls=":", label="mean, untrained")
+    if items:
+        ax.set_xscale("log")
     ax.set_xlabel("training items (2 s segments)")
     ax.set_ylabel("F1 (mean of per-track F1)")
     ax.set_ylim(0, 1)
@@ -291,6 +296,8 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
         disable=not (lead and options.progress),
         dynamic_ncols=True,
     )
+    if lead and tracks and step == 0 and not history:
+        best = record_validation(best)  # the untrained network: where the curve starts
     try:
         for audio in loader:
             kit = kits[int(np.random.default_rng([options.seed, step]).integers(len(kits)))]
