@@ -7,7 +7,7 @@ medians over ``--repeats`` steps after one warm-up step. Compare presets by the
 ratio to ``paper`` measured in the same run: absolute times on a shared
 machine are noisy.
 
-    OMP_WAIT_POLICY=PASSIVE python bench/train_step.py [--batch 4] [--repeats 3]
+    OMP_WAIT_POLICY=PASSIVE python bench/train_step.py [--batch 16] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -78,7 +78,9 @@ def measure(preset: str, batch: int, seconds: float, repeats: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--presets", nargs="*", default=None, help="default: all presets")
-    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument(
+        "--batch", type=int, default=16, help="segments per step (16: the paper's batch)"
+    )
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--one", help=argparse.SUPPRESS)

@@ -467,6 +467,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         max_minutes=args.max_minutes,
         progress=not args.quiet,
+        init=args.init,
     )
     summary = train(config, options, resume=args.resume)
     for note in summary["kit_notes"]:
@@ -611,6 +612,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=0, help="data-loading processes")
     p.add_argument("--cache-dir", help="decoded-audio cache (default: RUN/cache)")
     p.add_argument("--max-minutes", type=float, help="stop (and save) after this wall time")
+    p.add_argument(
+        "--init", metavar="MODEL", help="start a new run from this model's weights (fine-tune)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
 

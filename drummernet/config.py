@@ -123,9 +123,11 @@ class Config:
     @property
     def pad_multiple(self) -> int:
         """Input lengths are zero-padded on the right to a multiple of this (samples)."""
-        pool = 2**self.unet_encoder_depth
-        window = self.upsample_factor * self.time_window_frames
-        return pool * window // math.gcd(pool, window)
+        multiples = [2**self.unet_encoder_depth, self.upsample_factor * self.time_window_frames]
+        if self.temporal_model == "gru" and self.gru_window_frames:
+            # the GRU windows then sit on one grid in every chunk of a long file
+            multiples.append(self.upsample_factor * self.gru_window_frames)
+        return math.lcm(*multiples)
 
     @property
     def kernel_samples(self) -> int:

@@ -1,3 +1,4 @@
+import json
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ from drummernet.audio import write_audio
 from drummernet.cli import main
 from drummernet.config import get_preset
 from drummernet.datasets import Hit
-from drummernet.datasets.render import render_hits
+from drummernet.datasets.render import render_hits, write_labels
 from drummernet.errors import DrummerNetError, ModelFileError
 from drummernet.kits.library import get_kit
 from drummernet.model import load_model
@@ -101,6 +102,37 @@ def test_run_folder_checks(audio_dir, tmp_path):
     empty.mkdir()
     with pytest.raises(DrummerNetError, match="no usable audio"):
         train(config, options(empty, tmp_path / "e"))
+
+
+def test_a_new_run_can_start_from_a_model_of_another_preset(audio_dir, tmp_path):
+    paper = get_preset("paper").replace(**TINY)
+    train(paper, options(audio_dir, tmp_path / "a", steps=2))
+    start = tmp_path / "a" / "last.pt"
+    fast = get_preset("fast").replace(**TINY)  # same parameters, windowed GRUs
+    train(fast, options(audio_dir, tmp_path / "b", steps=0, init=str(start)))
+    loaded = load_model(tmp_path / "b" / "last.pt")
+    assert loaded.config.gru_window_frames == 256
+    for key, value in load_model(start).state_dict().items():
+        torch.testing.assert_close(loaded.state_dict()[key], value)
+    wider = paper.replace(unet_channels=6)
+    with pytest.raises(DrummerNetError, match="do not fit"):
+        train(wider, options(audio_dir, tmp_path / "c", steps=1, init=str(start)))
+
+
+def test_validation_starts_with_the_untrained_network(audio_dir, tmp_path):
+    labeled = tmp_path / "labeled"
+    labeled.mkdir()
+    hits = [Hit(t, "KD_KD", 100) for t in (0.25, 0.75, 1.25)]
+    audio, labels, _ = render_hits(hits, get_kit("fluidr3-standard"))
+    write_audio(labeled / "t.flac", audio, 16000)
+    write_labels(labeled / "t.csv", labels)
+    manifest = {"tracks": [{"name": "t", "audio": "t.flac", "labels": "t.csv"}]}
+    (labeled / "render.json").write_text(json.dumps(manifest))
+    config = get_preset("paper").replace(**TINY)
+    train(config, options(audio_dir, tmp_path / "r", steps=2, validation=str(labeled)))
+    rows = (tmp_path / "r" / "validation.csv").read_text().splitlines()
+    assert rows[1].startswith("0,0,") and rows[-1].startswith("2,4,")
+    assert (tmp_path / "r" / "f1_vs_items.png").stat().st_size > 1000
 
 
 def test_killed_run_resumes_from_its_last_checkpoint(audio_dir, tmp_path):

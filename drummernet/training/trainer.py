@@ -37,7 +37,7 @@ from drummernet.errors import DrummerNetError
 from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
 from drummernet.kits.library import get_kit, kit_one_shots
 from drummernet.losses import OnsetSpectrumLoss
-from drummernet.model.io import atomic_torch_save
+from drummernet.model.io import atomic_torch_save, load_model
 from drummernet.model.network import AnalysisNetwork
 from drummernet.synth import Synthesizer, prepare_kernels
 from drummernet.training.checkpoints import (
@@ -80,6 +80,7 @@ class TrainOptions:
     log_every: int = 10
     max_minutes: float | None = None
     progress: bool = True
+    init: str | None = None  # model file whose weights a new run starts from
 
 
 def kit_tensor(names: list[str], config: Config) -> tuple[torch.Tensor, list[str]]:
@@ -211,6 +212,8 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
     model = AnalysisNetwork(config).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     step, history, best, elapsed_before = 0, [], -1.0, 0.0
+    if options.init and not existing:
+        _start_from(model, options.init)
     if existing:
         state = load_checkpoint(existing[-1], config)
         model.load_state_dict(state["model"])
@@ -364,6 +367,19 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
         "skipped": [f"{s.path}: {s.reason}" for s in segments.skipped],
         "out_dir": str(out),
     }
+
+
+def _start_from(model: AnalysisNetwork, path: str) -> None:
+    """Load the weights of the model file ``path`` into ``model`` (any configuration
+    whose parameters have the same shapes, e.g. a ``paper`` model into ``fast``)."""
+    init = load_model(path)
+    mine, theirs = model.state_dict(), init.state_dict()
+    if mine.keys() != theirs.keys() or any(mine[k].shape != theirs[k].shape for k in mine):
+        raise DrummerNetError(
+            f"{path}: its weights do not fit this configuration "
+            f"({init.config.name} model, {model.config.name} run)"
+        )
+    model.load_state_dict(theirs)
 
 
 def _validate(model: AnalysisNetwork, tracks: list, options: TrainOptions) -> dict[str, float]:

@@ -3,9 +3,11 @@
 Audio is cut into hops of ``chunk`` samples; each hop is run with ``context``
 samples of audio on either side and only the hop's own frames are kept. Hop
 and context are multiples of the network's ``pad_multiple`` (1,024 samples for
-the paper), so every chunk starts on the global frame grid and on the grid of
-the time-axis sparsemax windows: an impulse at frame ``f`` of a chunk is frame
-``start / upsample_factor + f`` of the file, exactly. (The reference code added
+the paper, 4,096 for ``fast``), so every chunk starts on the global frame grid
+and on the grid of the time-axis sparsemax windows (and of the GRU windows of
+``fast``): an impulse at frame ``f`` of a chunk is frame
+``start / upsample_factor + f`` of the file, exactly. With a finite receptive
+field (``conv``, ``fast``) chunked activations equal whole-file ones. (The reference code added
 32 samples per chunk and drifted 2 ms every 19.2 s.)
 
 Memory is bounded by the chunk and context lengths plus the output, which is
