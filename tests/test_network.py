@@ -96,19 +96,21 @@ def test_gradients_reach_every_trainable_parameter(preset, paper_kit):
         assert parameter.grad.abs().sum() > 0, name
 
 
-def test_windowed_gru_equals_the_gru_run_on_each_window():
+def test_windowed_gru_equals_the_gru_run_on_each_window_with_its_context():
     torch.manual_seed(0)
     gru = nn.GRU(3, 4, batch_first=True)
     x = torch.randn(2, 50, 3)
     whole = gru(x)[0]
     torch.testing.assert_close(run_in_windows(gru, x, 0), whole)
     torch.testing.assert_close(run_in_windows(gru, x, 64), whole)  # one window holds it all
-    windowed = run_in_windows(gru, x, 16, shift=8)
+    windowed = run_in_windows(gru, x, 16, before=4, after=2)
     assert windowed.shape == (2, 50, 4)
-    # frames 8..23 form the second window, which starts from a zero state
-    torch.testing.assert_close(windowed[:, 8:24], gru(x[:, 8:24])[0])
-    # the first window holds 8 zero frames, then frames 0..7
-    torch.testing.assert_close(windowed[:, :8], gru(F.pad(x[:, :8], (0, 0, 8, 0)))[0][:, 8:])
+    # frames 16..31: the GRU run on frames 12..33 from a zero state, context dropped
+    torch.testing.assert_close(windowed[:, 16:32], gru(x[:, 12:34])[0][:, 4:20])
+    # the first window's context before frame 0 is zeros
+    torch.testing.assert_close(windowed[:, :16], gru(F.pad(x[:, :18], (0, 0, 4, 0)))[0][:, 4:20])
+    # the last window (frames 48, 49) is padded with zeros after the end
+    torch.testing.assert_close(windowed[:, 48:], gru(x[:, 44:])[0][:, 4:6])
     assert not torch.allclose(windowed, whole)
 
 

@@ -6,8 +6,12 @@ of each frame so that components condition each other. With
 ``config.gru_window_frames`` > 0 the two time GRUs run on independent windows
 of that many frames, folded into the batch (:func:`run_in_windows`): on a CPU a
 GRU's cost is set by its number of sequential steps, not by the batch, so this
-is several times faster; the unidirectional GRU's windows are shifted by half a
-window so that no frame sits at a window edge in both layers.
+is several times faster. Each window is run with ``config.gru_context_frames``
+of the neighbouring frames on both sides (before it only, for the causal GRU),
+which are then dropped: without them
+every window starts from a zero state at a fixed place, and training learns
+that start-up transient, a fixed pattern that ignores the input, instead of
+the drums (observed: the activations collapsed onto the window edges).
 :class:`ConvHead` is the CONV ablation: the same shapes with convolutions.
 """
 
@@ -20,21 +24,26 @@ from torch import nn
 from drummernet.config import Config
 
 
-def run_in_windows(gru: nn.GRU, x: torch.Tensor, window: int, shift: int = 0) -> torch.Tensor:
+def run_in_windows(
+    gru: nn.GRU, x: torch.Tensor, window: int, before: int = 0, after: int = 0
+) -> torch.Tensor:
     """Run ``gru`` on ``(batch, frames, channels)`` in independent windows.
 
-    Windows are ``window`` frames long and start at frame ``-shift`` (zeros
-    are padded before the first and after the last frame); each starts from a
-    zero state. ``window <= 0`` runs the whole sequence at once. Returns
-    ``(batch, frames, gru_out)``.
+    The frames are cut into windows of ``window`` frames from frame 0; each is run
+    from a zero state with ``before`` frames of the input before it and ``after``
+    frames after it (zeros beyond the ends), and only its own frames are kept, so
+    the GRU's start-up transient falls on context frames. ``window <= 0`` runs the whole sequence at
+    once. Returns ``(batch, frames, gru_out)``.
     """
     if window <= 0:
         return gru(x)[0]
     batch, frames, channels = x.shape
-    total = -(-(frames + shift) // window) * window
-    padded = F.pad(x, (0, 0, shift, total - frames - shift))
-    out, _ = gru(padded.reshape(batch * (total // window), window, channels))
-    return out.reshape(batch, total, -1)[:, shift : shift + frames]
+    n = -(-frames // window)
+    padded = F.pad(x, (0, 0, before, n * window - frames + after))
+    span = before + window + after
+    pieces = padded.unfold(1, span, window).permute(0, 1, 3, 2).reshape(batch * n, span, channels)
+    out, _ = gru(pieces)
+    return out[:, before : before + window].reshape(batch, n * window, -1)[:, :frames]
 
 
 class RecurrentHead(nn.Module):
@@ -53,12 +62,15 @@ class RecurrentHead(nn.Module):
         self.to_components = nn.Linear(uni, k) if uni != k else nn.Identity()
         self.component_gru = nn.GRU(1, comp, batch_first=True)
         self.component_out = nn.Linear(comp, 1) if comp != 1 else nn.Identity()
-        self.window = config.gru_window_frames
+        self.window, self.context = config.gru_window_frames, config.gru_context_frames
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         batch, _, frames = features.shape
-        h = run_in_windows(self.time_bidirectional, features.transpose(1, 2), self.window)
-        h = run_in_windows(self.time_unidirectional, h, self.window, self.window // 2)
+        features = features.transpose(1, 2)
+        h = run_in_windows(
+            self.time_bidirectional, features, self.window, self.context, self.context
+        )
+        h = run_in_windows(self.time_unidirectional, h, self.window, self.context)  # causal
         h = self.to_components(h)  # (batch, frames, K)
         k = h.shape[-1]
         h, _ = self.component_gru(h.reshape(batch * frames, k, 1))  # run along components
