@@ -37,6 +37,7 @@ def main() -> None:
         trained = [r for r in rows if r["items"] > 0]
         ax.plot([r["items"] for r in trained], [r["mean"] for r in trained], "o-", label=name)
     ax.set_xscale("log")
+    ax.set_ylim(0, 1)  # a zoomed axis would make run-to-run noise look like a gap
     ax.set_xlabel("training items (2 s segments)")
     ax.set_ylabel("mean F1 (KD, SD, HH; mean of per-track F1)")
     ax.grid(alpha=0.3)
