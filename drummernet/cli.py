@@ -600,7 +600,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--config",
         default="fast",
-        help="preset, config JSON or model file (default fast: the paper's model, 4.6x "
+        help="preset, config JSON or model file (default fast: the paper's model, 4.5x "
         "faster to train on a CPU; paper: exactly the paper)",
     )
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")

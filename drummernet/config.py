@@ -176,14 +176,10 @@ class Config:
         for key in positive_floats:
             if not float(getattr(self, key)) > 0:
                 raise ConfigError(f"{key} must be positive; got {getattr(self, key)!r}")
-        if not isinstance(self.gru_window_frames, int) or self.gru_window_frames < 0:
-            raise ConfigError(
-                f"gru_window_frames must be an integer >= 0; got {self.gru_window_frames!r}"
-            )
-        if not isinstance(self.gru_context_frames, int) or self.gru_context_frames < 0:
-            raise ConfigError(
-                f"gru_context_frames must be an integer >= 0; got {self.gru_context_frames!r}"
-            )
+        for key in ("gru_window_frames", "gru_context_frames"):
+            value = getattr(self, key)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"{key} must be an integer >= 0; got {value!r}")
         if self.loss_margin_samples < 0:
             raise ConfigError("loss_margin_samples must be >= 0")
 

@@ -8,10 +8,10 @@ of that many frames, folded into the batch (:func:`run_in_windows`): on a CPU a
 GRU's cost is set by its number of sequential steps, not by the batch, so this
 is several times faster. Each window is run with ``config.gru_context_frames``
 of the neighbouring frames on both sides (before it only, for the causal GRU),
-which are then dropped: without them
-every window starts from a zero state at a fixed place, and training learns
-that start-up transient, a fixed pattern that ignores the input, instead of
-the drums (observed: the activations collapsed onto the window edges).
+which are then dropped: without them every window starts from a zero state at
+a fixed place, and training learns that start-up transient, a fixed pattern
+that ignores the input, instead of the drums (observed: the activations
+collapsed onto the window edges).
 :class:`ConvHead` is the CONV ablation: the same shapes with convolutions.
 """
 
@@ -32,8 +32,8 @@ def run_in_windows(
     The frames are cut into windows of ``window`` frames from frame 0; each is run
     from a zero state with ``before`` frames of the input before it and ``after``
     frames after it (zeros beyond the ends), and only its own frames are kept, so
-    the GRU's start-up transient falls on context frames. ``window <= 0`` runs the whole sequence at
-    once. Returns ``(batch, frames, gru_out)``.
+    the GRU's start-up transient falls on context frames. ``window <= 0`` runs the
+    whole sequence at once. Returns ``(batch, frames, gru_out)``.
     """
     if window <= 0:
         return gru(x)[0]

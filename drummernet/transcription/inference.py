@@ -7,8 +7,8 @@ the paper, 4,096 for ``fast``), so every chunk starts on the global frame grid
 and on the grid of the time-axis sparsemax windows (and of the GRU windows of
 ``fast``): an impulse at frame ``f`` of a chunk is frame
 ``start / upsample_factor + f`` of the file, exactly. With a finite receptive
-field (``conv``, ``fast``) chunked activations equal whole-file ones. (The reference code added
-32 samples per chunk and drifted 2 ms every 19.2 s.)
+field (``conv``, ``fast``) chunked activations equal whole-file ones. (The
+reference code added 32 samples per chunk and drifted 2 ms every 19.2 s.)
 
 Memory is bounded by the chunk and context lengths plus the output, which is
 ``K`` float32 values per frame (11 x 4 bytes x 1,000 frames/s ≈ 160 MB per hour
