@@ -115,8 +115,11 @@ def test_a_new_run_can_start_from_a_model_of_another_preset(audio_dir, tmp_path)
     for key, value in load_model(start).state_dict().items():
         torch.testing.assert_close(loaded.state_dict()[key], value)
     wider = paper.replace(unet_channels=6)
+    cache = tmp_path / "c-cache"
     with pytest.raises(DrummerNetError, match="do not fit"):
-        train(wider, options(audio_dir, tmp_path / "c", steps=1, init=str(start)))
+        train(wider, options(audio_dir, tmp_path / "c", steps=1, init=str(start),
+                             cache_dir=str(cache)))  # fmt: skip
+    assert not cache.exists()  # refused before any audio was decoded
 
 
 def test_validation_starts_with_the_untrained_network(audio_dir, tmp_path):

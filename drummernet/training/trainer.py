@@ -197,17 +197,7 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
         raise DrummerNetError(f"{out} already holds a run; pass --resume or another --out")
     out.mkdir(parents=True, exist_ok=True)
 
-    kits, kit_notes = kit_tensor(options.kits, config)
-    kits = kits.to(device)
-    segments = UnlabeledSegments(
-        options.data,
-        options.cache_dir or out / "cache",
-        seconds=config.segment_seconds,
-        sample_rate=config.sample_rate,
-        seed=options.seed,
-        length=2**62,
-        workers=max(4, options.workers),
-    )
+    # weights first: a bad --init or checkpoint is reported before any audio is decoded
     torch.manual_seed(options.seed)
     model = AnalysisNetwork(config).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
@@ -220,6 +210,17 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
         optimizer.load_state_dict(state["optimizer"])
         step, history = state["step"], state["history"]
         best, elapsed_before = state["best"], state["elapsed_s"]
+    kits, kit_notes = kit_tensor(options.kits, config)
+    kits = kits.to(device)
+    segments = UnlabeledSegments(
+        options.data,
+        options.cache_dir or out / "cache",
+        seconds=config.segment_seconds,
+        sample_rate=config.sample_rate,
+        seed=options.seed,
+        length=2**62,
+        workers=max(4, options.workers),
+    )
     net = model
     if world > 1:
         net = torch.nn.parallel.DistributedDataParallel(
