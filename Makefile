@@ -33,10 +33,12 @@ lint: install
 test: install lint
 	$(BIN)/pytest
 
-# Measured numbers (dated JSON in bench/results): accuracy beside NMFD, transcription
-# speed and memory for 1 and 60 minutes, training throughput per preset.
+# Measured numbers (dated JSON in bench/results): accuracy beside NMFD, peak-picking
+# variants, transcription speed and memory for 1 and 60 minutes, training throughput
+# per preset.
 bench: install
 	$(BIN)/python bench/accuracy.py
+	$(BIN)/python bench/peak_picking.py
 	$(BIN)/python bench/transcribe_speed.py
 	$(BIN)/python bench/train_step.py
 

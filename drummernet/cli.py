@@ -291,6 +291,8 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
             changes[key] = getattr(args, key)
     if args.delta is not None:
         changes["deltas"] = {}  # one threshold for every class replaces the tuned ones
+    if args.strict_classes:
+        changes["add_components"] = {}
     if args.threshold:
         tuned = PeakPicking.for_model(net, **changes).deltas
         changes["deltas"] = {**tuned, **dict(_parse_thresholds(args.threshold))}
@@ -342,6 +344,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         changes = {"delta": args.delta, "deltas": {}}
     if args.threshold:
         changes["deltas"] = dict(_parse_thresholds(args.threshold))
+    if args.strict_classes:
+        changes["add_components"] = {}
     show = sys.stderr.isatty()
 
     def progress(tracks: list) -> object:
@@ -356,6 +360,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             tune_on=args.tune_on,
             max_seconds=args.max_seconds,
             progress=progress,
+            widen_classes=not args.strict_classes,
         )
     }
     reports["drummernet"]["model"] = args.model or "default"
@@ -368,7 +373,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         tuning = report.get("tuning")
         if tuning:
             chosen = " ".join(f"{k}={v:g}" for k, v in tuning["chosen"].items())
-            print(f"{system}: thresholds chosen on {tuning['dataset']}: {chosen}")
+            added = "".join(
+                f"; {label} adds {'+'.join(members)}"
+                for label, members in tuning.get("added", {}).items()
+            )
+            print(f"{system}: thresholds chosen on {tuning['dataset']}: {chosen}{added}")
     print(rep.format_table(reports))
     for path in args.output:
         rep.write_report(reports, path)
@@ -588,6 +597,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CLASS=DELTA",
         help="threshold of one class, e.g. --threshold HH=0.3 (repeatable)",
     )
+    p.add_argument(
+        "--strict-classes",
+        action="store_true",
+        help="each class from its own components only: drops what the model's tuning "
+        "added (e.g. its pedal-hat slot in HH)",
+    )
     p.add_argument("--wait-s", dest="wait_s", type=float, help="minimum gap between onsets (s)")
     p.add_argument("--floor", type=float, help="absolute activation below which a class is silent")
     p.add_argument("--workers", type=int, default=1, help="processes for many files")
@@ -630,6 +645,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tune-on", help="validation set to choose per-class thresholds on")
     p.add_argument("--delta", type=float, help="one peak-picking threshold for every class")
     p.add_argument("--threshold", action="append", default=[], metavar="CLASS=DELTA")
+    p.add_argument(
+        "--strict-classes",
+        action="store_true",
+        help="each class from its own components only: drops what the model's tuning "
+        "added (e.g. its pedal-hat slot in HH)",
+    )
     p.add_argument("--max-seconds", type=float, help="score only the start of each track")
     p.add_argument("--baseline", choices=["nmfd"], help="score a classical baseline beside it")
     p.add_argument(

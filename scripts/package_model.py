@@ -65,11 +65,24 @@ def main() -> None:
         kits=", ".join(metadata.get("synth_kits", [])),
         deltas=json.dumps(ours["peak_picking"]["deltas"]),
         tuned_on=metadata["tuned_on"],
+        grid=", ".join(f"{row['delta']:g}" for row in ours.get("tuning", {}).get("sweep", [])),
+        added=_added(ours["peak_picking"].get("add_components") or {}),
         table=format_markdown(reports),
         notes=args.notes,
     )
     (PRETRAINED / "MODEL_CARD.md").write_text(card)
     print(f"wrote {target} ({params} parameters) and MODEL_CARD.md")
+
+
+def _added(add_components: dict) -> str:
+    if not add_components:
+        return "; each class is the sum of its components in the paper's mapping"
+    parts = ", ".join(f"{'+'.join(m)} into {label}" for label, m in add_components.items())
+    return (
+        f"; also chosen there: {parts} (the model plays hi-hats on its pedal-hat slot,"
+        " which the paper's HH of closed + open hats leaves out; references keep the"
+        " paper's mapping)"
+    )
 
 
 CARD = """# Model card: drummernet-default
@@ -87,7 +100,7 @@ Packaged {date} by `scripts/package_model.py` from a training run of `drummernet
 | training audio | Groove MIDI Dataset **train** split (897 performances, 11 h, CC BY 4.0) rendered by `drummernet render` through 8 Hydrogen kits (ForzeeStereo, The Black Pearl, Colombo, Millo MultiLayered 2 and 3, VariBreaks, Electric Empire, HardElectro1) with reverb, EQ tilt, compression, noise, pitch and timing variation |
 | synthesizer kits | {kits} (FluidR3 GM, MIT; shipped in the package; none of them used to render the training audio) |
 | checkpoint choice | by validation F1 on the GMD **validation** split rendered through 4 held-out kits (BJA Pacific, Millo Drums v1, rumpf, Audiophob) |
-| peak picking | Böck et al. (max ±50 ms, mean ±100 ms, wait 50 ms), activation normalised to max 1; per-class thresholds {deltas} chosen on `{tuned_on}` from 0.05 to 0.6 in steps of 0.05 |
+| peak picking | Böck et al. (max ±50 ms, mean ±100 ms, wait 50 ms), activation normalised to max 1; per-class thresholds {deltas} chosen on `{tuned_on}` among {grid}{added} |
 
 How it was trained (the GPU machine ran the same commands):
 
@@ -118,8 +131,8 @@ thresholds are stored in it):
 - Trained on about 1/30 of the segments the paper's model saw (6 M), on rendered
   drums only. Real recordings with bleed, room sound and unusual kits do worse.
 - Hi-hat is the weakest class: soft hats next to loud kicks and snares fall under the
-  peak-picking threshold, and the model spends hat energy on the pedal-hat and
-  snare components (the paper reports the same SD/HH confusion).
+  peak-picking threshold, and the model plays hats on its pedal-hat and snare slots
+  (the paper reports the same SD/HH confusion); it never uses its open-hat slot.
 - Ride, crash and tambourine components are never activated by this model; toms are
   confused with kicks in fills.
 {notes}

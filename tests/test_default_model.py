@@ -1,5 +1,6 @@
 """The model shipped inside the package: it loads, and transcribes the shipped example well."""
 
+import json
 from pathlib import Path
 
 import mido
@@ -35,6 +36,22 @@ def test_demo_command_writes_a_midi_file_with_kicks_and_snares(tmp_path):
              if m.type == "note_on" and m.velocity > 0}  # fmt: skip
     assert {36, 38} <= notes
     assert (tmp_path / "gmd-rock-100bpm.png").stat().st_size > 10_000
+
+
+def test_default_model_counts_its_pedal_hat_slot_as_hh_unless_strict(tmp_path):
+    assert get_model().metadata["peak_picking"]["add_components"] == {"HH": ["HH_PHH"]}
+    runs = {}
+    for name, flags in (("tuned", []), ("strict", ["--strict-classes"])):
+        assert main(["transcribe", str(EXAMPLES / "gmd-rock-100bpm.flac"), "--out-dir",
+                     str(tmp_path / name), "--format", "json", "--quiet", *flags]) == 0  # fmt: skip
+        runs[name] = json.loads((tmp_path / name / "gmd-rock-100bpm.json").read_text())
+    assert runs["tuned"]["classes"]["HH"] == ["HH_CHH", "HH_OHH", "HH_PHH"]
+    assert runs["strict"]["classes"]["HH"] == ["HH_CHH", "HH_OHH"]
+    # Hats found on the pedal-hat slot are still written as closed or open hats.
+    for run in runs.values():
+        hats = {e["component"] for e in run["events"] if e["label"] == "HH"}
+        assert hats and hats <= {"HH_CHH", "HH_OHH"}
+    assert runs["tuned"]["counts"]["KD"] == runs["strict"]["counts"]["KD"]
 
 
 @pytest.mark.parametrize("bad", ["missing.pt", "corrupt.pt"])

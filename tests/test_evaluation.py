@@ -10,8 +10,10 @@ from drummernet.datasets import Hit, load_dataset
 from drummernet.datasets.render import RenderJob, render_hits, render_set
 from drummernet.evaluation import ClassScore, score_onsets, score_track, summarise
 from drummernet.evaluation.nmfd import kit_templates, nmfd, nmfd_transcriber, reconstruct
+from drummernet.evaluation.runner import score_activations, tune_peak_picking
 from drummernet.kits.library import get_kit
 from drummernet.model import AnalysisNetwork, save_model
+from drummernet.transcription import PeakPicking, Transcription
 
 
 def test_hits_misses_and_false_alarms_in_a_50ms_window():
@@ -65,6 +67,39 @@ def test_nmfd_transcribes_a_rendered_pattern():
     assert kit_templates(("fluidr3-standard",)).shape == (1025, 3, 10)
 
 
+def _runs_with_hats_on(component: str, hats: np.ndarray, seed: int = 0):
+    """Fake validation runs: kicks on KD_KD, hats on ``component``, references from ``hats``."""
+    rng = np.random.default_rng(seed)
+    components = get_preset("paper").components
+    runs, names = [], []
+    for n in range(3):
+        acts = np.zeros((11, 4000))
+        kicks = np.arange(0.2, 3.8, 0.5)
+        acts[0, (kicks * 1000).astype(int)] = 1.0
+        strengths = rng.uniform(0.3, 1, hats.size)
+        acts[components.index(component), (hats * 1000).astype(int)] = strengths
+        result = Transcription([], acts, 1000.0, components, 4.0)
+        runs.append((result, {"KD": kicks, "SD": np.zeros(0), "HH": hats}))
+        names.append(f"track{n}")
+    return runs, names
+
+
+def test_tuning_adds_the_pedal_hat_slot_only_when_it_scores_higher():
+    hats = np.arange(0.45, 3.8, 0.25)
+    runs, names = _runs_with_hats_on("HH_PHH", hats)
+    chosen, info = tune_peak_picking(runs, names, PeakPicking())
+    assert dict(chosen.add_components) == {"HH": ("HH_PHH",)}
+    assert info["added"] == {"HH": ["HH_PHH"]}
+    assert score_activations(runs, names, chosen)["paper"]["HH"] == pytest.approx(1.0)
+    # Hats on the closed-hat slot and the pedal-hat slot firing off the beat: not added.
+    runs, names = _runs_with_hats_on("HH_CHH", hats)
+    for result, _ in runs:
+        result.activations[4, (hats * 1000).astype(int) + 120] = 1.0
+    chosen, info = tune_peak_picking(runs, names, PeakPicking())
+    assert dict(chosen.add_components) == {} and info["added"] == {}
+    assert score_activations(runs, names, chosen)["paper"]["HH"] == pytest.approx(1.0)
+
+
 @pytest.fixture(scope="module")
 def tiny_set(tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny")
@@ -96,6 +131,14 @@ def test_evaluate_command_end_to_end_with_tuning_and_baseline(tiny_set, tmp_path
     assert report["nmfd"]["datasets"]["set"]["paper"]["KD"] > 0.5
     assert out_md.read_text().startswith("| dataset | system |")
     assert len(load_dataset(tiny_set / "set")) == 1
+    assert report["drummernet"]["tuning"]["sweep_added"]  # the pedal-hat slot was tried
+    strict = tmp_path / "strict.json"
+    args = ["evaluate", str(tiny_set / "set"), "--model", str(tiny_set / "m.pt"),
+            "--tune-on", str(tiny_set / "set"), "--strict-classes", "-o", str(strict)]  # fmt: skip
+    assert main(args) == 0
+    strict_report = json.loads(strict.read_text())["drummernet"]
+    assert strict_report["tuning"]["added"] == {} and strict_report["tuning"]["sweep_added"] == []
+    assert strict_report["peak_picking"]["add_components"] == {}
 
 
 def test_ablation_table_has_a_row_per_variant(tiny_set, tmp_path, capsys):

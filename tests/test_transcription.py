@@ -1,5 +1,6 @@
 import csv
 import json
+from types import SimpleNamespace
 
 import mido
 import numpy as np
@@ -66,6 +67,36 @@ def test_events_merge_class_members_keep_strength_and_respect_floor():
             if e.label == "KD"] == [0.5]  # fmt: skip
     absolute = PeakPicking(normalize=False, delta=0.35, floor=0.0)
     assert [e.time for e in pick_events(acts, 1000.0, components, "paper", absolute)] == [0.5, 1.0]
+
+
+def test_added_components_join_a_class_curve_and_survive_the_model_metadata():
+    components = get_preset("paper").components
+    acts = np.zeros((11, 2000))
+    acts[4, [500, 1500]] = 0.5  # hats played on the pedal-hat slot
+    acts[2, 1000] = 0.5  # one closed hat
+    plain = pick_events(acts, 1000.0, components, "paper", PeakPicking())
+    assert [(e.time, e.label) for e in plain] == [(1.0, "HH")]  # the paper's HH: CHH + OHH
+    widened = PeakPicking(add_components={"HH": ("HH_PHH",)})
+    events = pick_events(acts, 1000.0, components, "paper", widened)
+    # Events are named after the class's own components (MIDI keys of real hats).
+    assert [(e.time, e.component) for e in events] == [
+        (0.5, "HH_CHH"), (1.0, "HH_CHH"), (1.5, "HH_CHH")
+    ]  # fmt: skip
+    assert events[0].strength == pytest.approx(0.5)
+    # "all" already counts the pedal hat as HH: adding it again changes nothing.
+    assert pick_events(acts, 1000.0, components, "all", widened) == pick_events(
+        acts, 1000.0, components, "all", PeakPicking()
+    )
+
+    # A model whose metadata holds the tuned choice, as JSON gives it back.
+    stored = SimpleNamespace(
+        config=get_preset("paper"),
+        metadata={"peak_picking": json.loads(json.dumps(widened.to_dict()))},
+    )
+    restored = PeakPicking.for_model(stored)
+    assert pick_events(acts, 1000.0, components, "paper", restored) == events
+    with pytest.raises(ValueError, match="unknown drum component"):
+        pick_events(acts, 1000.0, components, "paper", PeakPicking(add_components={"HH": ("X",)}))
 
 
 @pytest.mark.parametrize("preset", ["conv", "paper", "fast"])

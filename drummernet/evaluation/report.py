@@ -6,7 +6,6 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from drummernet.datasets.annotations import load_dataset
@@ -15,7 +14,7 @@ from drummernet.evaluation.runner import (
     evaluate_tracks,
     model_activations,
     score_activations,
-    sweep_thresholds,
+    tune_peak_picking,
 )
 from drummernet.model.network import AnalysisNetwork
 from drummernet.transcription.notes import CLASS_SETS, PeakPicking
@@ -34,11 +33,14 @@ def evaluate_model(
     tune_on: str | Path | None = None,
     max_seconds: float | None = None,
     progress: Callable | None = None,
+    widen_classes: bool = True,
 ) -> dict:
-    """Score a model on each dataset; with ``tune_on``, per-class thresholds are first
-    chosen on that (validation) set and then used unchanged on every dataset. The
-    tuning set may be scored too (its activations are computed once); its scores
-    are then optimistic, and the report says which set was used for tuning."""
+    """Score a model on each dataset; with ``tune_on``, per-class thresholds (and, with
+    ``widen_classes``, whether a class adds its family's left-out components, see
+    :func:`tune_peak_picking`) are first chosen on that (validation) set and then
+    used unchanged on every dataset. The tuning set may be scored too (its
+    activations are computed once); its scores are then optimistic, and the report
+    says which set was used for tuning."""
     peaks = peaks or PeakPicking.for_model(model)
     report: dict = {"classes": classes, "datasets": {}}
     cache: dict[str, tuple] = {}  # the tuning set's activations, reused if it is also scored
@@ -46,9 +48,9 @@ def evaluate_model(
         tracks = load_dataset(tune_on)
         runs = model_activations(model, tracks, classes, max_seconds, progress=progress)
         cache[str(Path(tune_on).resolve())] = (tracks, runs)
-        best, table = sweep_thresholds(runs, [t.name for t in tracks], peaks, classes=classes)
-        peaks = replace(peaks, deltas=best)
-        report["tuning"] = {"dataset": str(tune_on), "chosen": best, "sweep": table}
+        names = [t.name for t in tracks]
+        peaks, info = tune_peak_picking(runs, names, peaks, classes, widen_classes)
+        report["tuning"] = {"dataset": str(tune_on), **info}
     report["peak_picking"] = peaks.to_dict()
     for path in datasets:
         start = time.monotonic()

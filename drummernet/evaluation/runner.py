@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from drummernet.audio import load_audio
+from drummernet.components import COMPONENTS, component_class
 from drummernet.datasets.annotations import Track, class_onsets
 from drummernet.evaluation.metrics import WINDOW_S, ClassScore, score_track, summarise
 from drummernet.model.network import AnalysisNetwork
@@ -21,6 +22,8 @@ from drummernet.transcription.notes import CLASS_SETS, PeakPicking, pick_events
 
 #: A transcriber: (16 kHz mono audio) -> {label: onset times in s}.
 Transcriber = Callable[[np.ndarray], Mapping[str, np.ndarray]]
+#: Cached network runs on a set of tracks: ``(transcription, reference onsets)`` pairs.
+Runs = Sequence[tuple[Transcription, dict[str, np.ndarray]]]
 
 
 def _crop(track: Track, classes: str, max_seconds: float | None, window: float):
@@ -78,7 +81,7 @@ def model_activations(
 
 
 def score_activations(
-    runs: Sequence[tuple[Transcription, dict[str, np.ndarray]]],
+    runs: Runs,
     names: Sequence[str],
     peaks: PeakPicking,
     classes: str = "paper",
@@ -98,7 +101,7 @@ def score_activations(
 
 
 def sweep_thresholds(
-    runs: Sequence[tuple[Transcription, dict[str, np.ndarray]]],
+    runs: Runs,
     names: Sequence[str],
     base: PeakPicking,
     deltas: Sequence[float] = (0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5),
@@ -113,6 +116,52 @@ def sweep_thresholds(
         scores = score_activations(runs, names, replace(base, delta=delta, deltas={}), classes)
         table.append({"delta": float(delta), **scores["paper"]})
     return best_per_class(table, list(CLASS_SETS[classes])), table
+
+
+def family_extras(classes: str = "paper") -> dict[str, tuple[str, ...]]:
+    """Per label of a class set, the components of that family the set leaves out
+    (for the paper's classes ``{"HH": ("HH_PHH",)}``)."""
+    out = {}
+    for label, members in CLASS_SETS[classes].items():
+        extra = tuple(c for c in COMPONENTS if c not in members and component_class(c) == label)
+        if extra:
+            out[label] = extra
+    return out
+
+
+def tune_peak_picking(
+    runs: Runs,
+    names: Sequence[str],
+    base: PeakPicking,
+    classes: str = "paper",
+    widen: bool = True,
+) -> tuple[PeakPicking, dict]:
+    """Choose on ``runs`` (a validation set), per class, the threshold and (with
+    ``widen``) whether the class's left-out components of its family
+    (:func:`family_extras`) join its curve.
+
+    Returns the chosen :class:`PeakPicking` and ``{"chosen", "added", "sweep",
+    "sweep_added"}`` (the F1 tables behind the choice).
+    """
+    base = replace(base, add_components={})
+    best, table = sweep_thresholds(runs, names, base, classes=classes)
+    extras = family_extras(classes) if widen else {}
+    added: dict[str, tuple[str, ...]] = {}
+    table_added: list[dict] = []
+    if extras:
+        widened = replace(base, add_components=extras)
+        best_added, table_added = sweep_thresholds(runs, names, widened, classes=classes)
+
+        def f1(rows: list[dict], label: str, delta: float) -> float:
+            return next(row.get(label, -1.0) for row in rows if row["delta"] == delta)
+
+        for label, members in extras.items():
+            if f1(table_added, label, best_added[label]) > f1(table, label, best[label]):
+                added[label] = members
+                best[label] = best_added[label]
+    info = {"chosen": best, "added": {k: list(v) for k, v in added.items()}, "sweep": table,
+            "sweep_added": table_added}  # fmt: skip
+    return replace(base, deltas=best, add_components=added), info
 
 
 def best_per_class(table: Sequence[Mapping], labels: Sequence[str]) -> dict[str, float]:

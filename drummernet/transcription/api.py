@@ -13,7 +13,7 @@ from drummernet.errors import ModelFileError
 from drummernet.model.io import load_model
 from drummernet.model.network import AnalysisNetwork
 from drummernet.transcription.inference import stream_activations
-from drummernet.transcription.notes import Event, PeakPicking, pick_events, resolve_classes
+from drummernet.transcription.notes import Event, PeakPicking, curve_members, pick_events
 
 #: Where the trained default model lives inside the package.
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pretrained" / "drummernet-default.pt"
@@ -115,6 +115,7 @@ def transcribe(
     """
     net = get_model(model)
     config = net.config
+    peaks = peaks or PeakPicking.for_model(net)
     blocks, peak, duration, name = _blocks_and_gain(source, sr, config.sample_rate)
     frame_rate = config.sample_rate / config.upsample_factor
     frames = -(-round(duration * config.sample_rate) // config.upsample_factor)
@@ -126,7 +127,7 @@ def transcribe(
         duration=duration,
         source=name,
         model=str(model) if isinstance(model, str | Path) else "default" if model is None else "",
-        classes=resolve_classes(classes, config.components),
+        classes=curve_members(classes, config.components, peaks),
     )
     if peak <= 10 ** (SILENCE_DB / 20):
         result.meta["silent"] = True
@@ -135,11 +136,5 @@ def transcribe(
     for part in stream_activations(net, blocks(), chunk_s, context_s, 1.0 / peak, progress):
         result.activations[:, done : done + part.shape[1]] = part[:, : frames - done]
         done += part.shape[1]
-    result.events = pick_events(
-        result.activations,
-        frame_rate,
-        config.components,
-        classes,
-        peaks or PeakPicking.for_model(net),
-    )
+    result.events = pick_events(result.activations, frame_rate, config.components, classes, peaks)
     return result

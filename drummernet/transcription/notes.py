@@ -2,8 +2,8 @@
 
 Components are grouped into output classes; a class's activation is the sum of
 its components' activations, so that e.g. a closed and an open hi-hat at the same
-instant give one HH onset. Each event keeps the component that contributed most
-at its frame and the activation height there (its *strength*).
+instant give one HH onset. Each event keeps the class's own component that
+contributed most at its frame and the activation height there (its *strength*).
 """
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ class PeakPicking:
     ``normalize`` (the paper) each class's curve is scaled to a maximum of 1
     before the threshold; without it the threshold applies to the raw
     activation, which behaves like a velocity and so keeps soft hits beside loud ones.
+
+    ``add_components`` adds components to a class's curve beyond the class set's
+    members, e.g. ``{"HH": ("HH_PHH",)}``: a trained model may play hi-hats on its
+    pedal-hat slot, which the paper's HH (closed + open) leaves out. It changes what
+    a model *reports* as the class, never the reference a score is measured against;
+    ``drummernet evaluate --tune-on`` chooses it on a validation set.
     """
 
     delta: float = 0.2
@@ -53,6 +59,7 @@ class PeakPicking:
     floor: float = 0.02
     normalize: bool = True
     deltas: Mapping[str, float] = field(default_factory=dict)
+    add_components: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: Config, **changes: object) -> PeakPicking:
@@ -74,7 +81,8 @@ class PeakPicking:
 
     def to_dict(self) -> dict:
         """JSON-ready parameters (for model metadata and reports)."""
-        return {**vars(self), "deltas": dict(self.deltas)}
+        added = {label: list(members) for label, members in self.add_components.items()}
+        return {**vars(self), "deltas": dict(self.deltas), "add_components": added}
 
     def delta_for(self, name: str) -> float:
         return float(self.deltas.get(name, self.delta))
@@ -111,6 +119,23 @@ def resolve_classes(
     return resolved
 
 
+def curve_members(
+    classes: str | Mapping[str, tuple[str, ...]],
+    components: tuple[str, ...],
+    peaks: PeakPicking | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """``{label: components summed into its curve}``: the class's own members present
+    in the model first, then what ``peaks.add_components`` adds to it."""
+    added = (peaks or PeakPicking()).add_components
+    out = {}
+    for label, members in resolve_classes(classes, components).items():
+        for member in added.get(label, ()):
+            component_class(member)  # raises for an unknown component
+        extra = tuple(c for c in added.get(label, ()) if c in components and c not in members)
+        out[label] = members + extra
+    return out
+
+
 def pick_events(
     frame_activations: np.ndarray,
     frame_rate: float,
@@ -118,11 +143,16 @@ def pick_events(
     classes: str | Mapping[str, tuple[str, ...]] = "paper",
     peaks: PeakPicking | None = None,
 ) -> list[Event]:
-    """Events of ``(K, frames)`` activations, sorted by time then label."""
+    """Events of ``(K, frames)`` activations, sorted by time then label.
+
+    An event is named after the strongest of its class's *own* components, so a hat
+    the model played on an added slot (its pedal hat) stays a closed or open hat.
+    """
     peaks = peaks or PeakPicking()
     index = {c: i for i, c in enumerate(components)}
+    own = resolve_classes(classes, components)
     events = []
-    for label, members in resolve_classes(classes, components).items():
+    for label, members in curve_members(classes, components, peaks).items():
         rows = frame_activations[[index[m] for m in members]]
         curve = rows.sum(axis=0)
         top = float(curve.max()) if curve.size else 0.0
@@ -145,7 +175,7 @@ def pick_events(
                 Event(
                     time=frame / frame_rate,
                     label=label,
-                    component=members[int(np.argmax(rows[:, frame]))],
+                    component=members[int(np.argmax(rows[: len(own[label]), frame]))],
                     strength=strength,
                     velocity=int(np.clip(round(127 * strength / top), 1, 127)),
                 )

@@ -83,6 +83,7 @@ def to_dict(transcription: Transcription) -> dict:
         "model": transcription.model,
         "duration": round(transcription.duration, 4),
         "frame_rate": transcription.frame_rate,
+        "classes": {label: list(members) for label, members in transcription.classes.items()},
         "counts": transcription.counts(),
         "events": [
             {
