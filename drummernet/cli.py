@@ -492,6 +492,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 130 if summary["stopped"] == "interrupted" else 0
 
 
+def _add_strict_classes(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--strict-classes",
+        action="store_true",
+        help="each class from its own components only: drops what the model's tuning "
+        "added (e.g. its pedal-hat slot in HH)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     from drummernet import __version__
 
@@ -597,12 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CLASS=DELTA",
         help="threshold of one class, e.g. --threshold HH=0.3 (repeatable)",
     )
-    p.add_argument(
-        "--strict-classes",
-        action="store_true",
-        help="each class from its own components only: drops what the model's tuning "
-        "added (e.g. its pedal-hat slot in HH)",
-    )
+    _add_strict_classes(p)
     p.add_argument("--wait-s", dest="wait_s", type=float, help="minimum gap between onsets (s)")
     p.add_argument("--floor", type=float, help="absolute activation below which a class is silent")
     p.add_argument("--workers", type=int, default=1, help="processes for many files")
@@ -645,12 +649,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tune-on", help="validation set to choose per-class thresholds on")
     p.add_argument("--delta", type=float, help="one peak-picking threshold for every class")
     p.add_argument("--threshold", action="append", default=[], metavar="CLASS=DELTA")
-    p.add_argument(
-        "--strict-classes",
-        action="store_true",
-        help="each class from its own components only: drops what the model's tuning "
-        "added (e.g. its pedal-hat slot in HH)",
-    )
+    _add_strict_classes(p)
     p.add_argument("--max-seconds", type=float, help="score only the start of each track")
     p.add_argument("--baseline", choices=["nmfd"], help="score a classical baseline beside it")
     p.add_argument(

@@ -126,14 +126,20 @@ def curve_members(
 ) -> dict[str, tuple[str, ...]]:
     """``{label: components summed into its curve}``: the class's own members present
     in the model first, then what ``peaks.add_components`` adds to it."""
-    added = (peaks or PeakPicking()).add_components
-    out = {}
-    for label, members in resolve_classes(classes, components).items():
-        for member in added.get(label, ()):
-            component_class(member)  # raises for an unknown component
-        extra = tuple(c for c in added.get(label, ()) if c in components and c not in members)
-        out[label] = members + extra
-    return out
+    own = resolve_classes(classes, components)
+    return {
+        label: members + _added(label, members, components, peaks) for label, members in own.items()
+    }
+
+
+def _added(
+    label: str, members: tuple[str, ...], components: tuple[str, ...], peaks: PeakPicking | None
+) -> tuple[str, ...]:
+    """The components ``peaks.add_components`` adds to ``label`` beyond its ``members``."""
+    extra = (peaks or PeakPicking()).add_components.get(label, ())
+    for member in extra:
+        component_class(member)  # raises for an unknown component
+    return tuple(c for c in extra if c in components and c not in members)
 
 
 def pick_events(
@@ -150,9 +156,9 @@ def pick_events(
     """
     peaks = peaks or PeakPicking()
     index = {c: i for i, c in enumerate(components)}
-    own = resolve_classes(classes, components)
     events = []
-    for label, members in curve_members(classes, components, peaks).items():
+    for label, own in resolve_classes(classes, components).items():
+        members = own + _added(label, own, components, peaks)
         rows = frame_activations[[index[m] for m in members]]
         curve = rows.sum(axis=0)
         top = float(curve.max()) if curve.size else 0.0
@@ -175,7 +181,7 @@ def pick_events(
                 Event(
                     time=frame / frame_rate,
                     label=label,
-                    component=members[int(np.argmax(rows[: len(own[label]), frame]))],
+                    component=own[int(np.argmax(rows[: len(own), frame]))],
                     strength=strength,
                     velocity=int(np.clip(round(127 * strength / top), 1, 127)),
                 )
