@@ -5,6 +5,7 @@ from pathlib import Path
 
 import mido
 import pytest
+import torch
 
 from drummernet.cli import main
 from drummernet.datasets import load_dataset
@@ -61,3 +62,14 @@ def test_transcribe_with_a_bad_model_file_is_one_line(tmp_path, capsys, bad):
                  str(tmp_path / bad), "--out-dir", str(tmp_path)])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 1 and bad in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_model_whose_stored_peak_picking_adds_an_unknown_component_is_one_line(tmp_path, capsys):
+    payload = torch.load(DEFAULT_MODEL, weights_only=False)
+    payload["metadata"]["peak_picking"]["add_components"] = {"HH": ["XX_BAD"]}
+    torch.save(payload, tmp_path / "bad-metadata.pt")
+    code = main(["transcribe", str(EXAMPLES / "gmd-rock-100bpm.flac"), "--model",
+                 str(tmp_path / "bad-metadata.pt"), "--out-dir", str(tmp_path)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1 and "XX_BAD" in err and len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("*.mid"))

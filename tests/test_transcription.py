@@ -11,7 +11,7 @@ import torch
 from drummernet.audio import AudioError
 from drummernet.cli import main
 from drummernet.config import get_preset
-from drummernet.errors import ModelFileError
+from drummernet.errors import ConfigError, ModelFileError
 from drummernet.model import AnalysisNetwork, save_model
 from drummernet.transcription import PeakPicking, Transcription, pick_events, pick_peaks, transcribe
 from drummernet.transcription.inference import activations
@@ -95,7 +95,7 @@ def test_added_components_join_a_class_curve_and_survive_the_model_metadata():
     )
     restored = PeakPicking.for_model(stored)
     assert pick_events(acts, 1000.0, components, "paper", restored) == events
-    with pytest.raises(ValueError, match="unknown drum component"):
+    with pytest.raises(ConfigError, match="unknown drum component 'X' to HH"):
         pick_events(acts, 1000.0, components, "paper", PeakPicking(add_components={"HH": ("X",)}))
 
 

@@ -61,6 +61,15 @@ class PeakPicking:
     deltas: Mapping[str, float] = field(default_factory=dict)
     add_components: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        for label, members in self.add_components.items():
+            unknown = [m for m in members if m not in COMPONENTS]
+            if unknown:
+                raise ConfigError(
+                    f"peak picking adds an unknown drum component {unknown[0]!r} to "
+                    f"{label}; known: {', '.join(COMPONENTS)}"
+                )
+
     @classmethod
     def from_config(cls, config: Config, **changes: object) -> PeakPicking:
         """The paper's parameters stored in a model's configuration, with ``changes``."""
@@ -137,8 +146,6 @@ def _added(
 ) -> tuple[str, ...]:
     """The components ``peaks.add_components`` adds to ``label`` beyond its ``members``."""
     extra = (peaks or PeakPicking()).add_components.get(label, ())
-    for member in extra:
-        component_class(member)  # raises for an unknown component
     return tuple(c for c in extra if c in components and c not in members)
 
 
