@@ -6,28 +6,21 @@ analysis network), :mod:`drummernet.synth` (the fixed synthesizer) and
 :class:`~drummernet.config.Config`.
 """
 
-from drummernet.components import COMPONENTS
-from drummernet.config import PRESETS, Config, get_preset
-from drummernet.errors import DrummerNetError
-from drummernet.losses import OnsetSpectrumLoss
-from drummernet.model import AnalysisNetwork, load_model, save_model
-from drummernet.synth import Synthesizer, prepare_kernels
-from drummernet.transcription import Transcription, transcribe
+import lazy_loader
+
+# Submodules load on first use, so that `import drummernet` (and every
+# command that does not run the network) starts without torch or librosa.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "components": ["COMPONENTS"],
+        "config": ["PRESETS", "Config", "get_preset"],
+        "errors": ["DrummerNetError"],
+        "losses": ["OnsetSpectrumLoss"],
+        "model": ["AnalysisNetwork", "load_model", "save_model"],
+        "synth": ["Synthesizer", "prepare_kernels"],
+        "transcription": ["Transcription", "transcribe"],
+    },
+)
 
 __version__ = "0.1.0"
-
-__all__ = [
-    "COMPONENTS",
-    "PRESETS",
-    "AnalysisNetwork",
-    "Config",
-    "DrummerNetError",
-    "OnsetSpectrumLoss",
-    "Synthesizer",
-    "Transcription",
-    "get_preset",
-    "load_model",
-    "prepare_kernels",
-    "save_model",
-    "transcribe",
-]

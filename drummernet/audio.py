@@ -7,6 +7,7 @@ failure raises :class:`AudioError` with the file name and the reason.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from drummernet.errors import DrummerNetError
+from drummernet.errors import DrummerNetError, DrummerNetWarning
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
 
@@ -40,7 +41,40 @@ def valid_audio(y: np.ndarray, name: str = "audio") -> np.ndarray:
 
 def to_mono(y: np.ndarray) -> np.ndarray:
     """``(samples,)`` or ``(samples, channels)`` -> mean over channels, ``(samples,)``."""
-    return y if y.ndim == 1 else y.mean(axis=1)
+    if y.ndim == 1:
+        return y
+    return y[:, 0] if y.shape[1] == 1 else y.mean(axis=1, dtype=y.dtype)
+
+
+#: A mono mix this far (dB) below its channels' mean power means they cancelled.
+CANCEL_DB = -20.0
+
+
+def warn_if_cancelled(channel_power: float, mono_power: float, name: str) -> None:
+    """Warn (:class:`DrummerNetWarning`) when a downmix lost most of the channels' power.
+
+    ``channel_power``: mean over channels of the sum of squares; ``mono_power``:
+    sum of squares of their mean. Channels in phase give 0 dB, uncorrelated ones
+    -3 dB, a polarity-inverted copy -inf dB.
+    """
+    if channel_power <= 1e-8:  # silence: nothing cancelled
+        return
+    db = 10 * np.log10(max(mono_power, 1e-30) / channel_power)
+    if db < CANCEL_DB:
+        warnings.warn(
+            f"{name}: its channels cancel when mixed to mono ({db:.0f} dB; out of phase?): "
+            "the transcription hears only what is left",
+            DrummerNetWarning,
+            stacklevel=2,  # one warning per file and reader, however often it is read
+        )
+
+
+def _powers(y: np.ndarray) -> tuple[float, float]:
+    """``(samples, channels)`` -> (mean channel power, power of the mean), as sums."""
+    if y.ndim == 1 or y.shape[1] == 1:
+        return 0.0, 0.0
+    y64 = y.astype(np.float64)
+    return float(np.mean(np.sum(y64**2, axis=0))), float(np.sum(y64.mean(axis=1) ** 2))
 
 
 def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
@@ -77,6 +111,7 @@ def load_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
         raise _cannot_decode(path, exc) from None
     if y.size == 0:
         raise AudioError(f"{path}: audio file has no samples")
+    warn_if_cancelled(*_powers(y), str(path))
     y = valid_audio(to_mono(y), str(path))
     return resample(y, sr, sample_rate).astype(np.float32, copy=False)
 
@@ -106,25 +141,32 @@ def stream_audio(
             else None
         )
         block = max(1, int(block_seconds * f.samplerate))
-        total = 0
+        total, produced, channel_power, mono_power = 0, 0, 0.0, 0.0
         while True:
             try:
                 y = f.read(block, dtype="float32", always_2d=True)
             except (sf.LibsndfileError, RuntimeError) as exc:
                 raise AudioError(f"{path}: cannot decode audio ({exc})") from None
             last = len(y) < block
-            if len(y):
-                y = to_mono(y) if y.shape[1] > 1 else y[:, 0]
-                if not np.all(np.isfinite(y)):
-                    raise AudioError(f"{path}: audio holds NaN or infinite samples")
+            powers = _powers(y)
+            channel_power, mono_power = channel_power + powers[0], mono_power + powers[1]
+            y = to_mono(y)  # 1-D even when empty: the resampler takes mono blocks only
+            if not np.all(np.isfinite(y)):
+                raise AudioError(f"{path}: audio holds NaN or infinite samples")
             total += len(y)
             out = stream.resample_chunk(y, last=last) if stream is not None else y
+            if last:  # the same length as load_audio's: ceil(samples * target / source)
+                missing = -(-total * sample_rate // f.samplerate) - produced - len(out)
+                out = np.concatenate([out, np.zeros(max(0, missing), out.dtype)])
+                out = out[: len(out) + min(0, missing)]
+            produced += len(out)
             if len(out):
                 yield np.ascontiguousarray(out, dtype=np.float32)
             if last:
                 break
         if total == 0:
             raise AudioError(f"{path}: audio file has no samples")
+        warn_if_cancelled(channel_power, mono_power, str(path))
 
 
 def write_audio(path: str | Path, y: np.ndarray, sample_rate: int) -> None:

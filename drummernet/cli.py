@@ -9,12 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from drummernet.config import PRESET_DESCRIPTIONS, PRESETS, Config, get_preset
+from drummernet.components import CLASS_SETS
+from drummernet.config import PRESET_DESCRIPTIONS, PRESETS
+from drummernet.datasets.midi import GMD_SPLITS
 from drummernet.errors import ConfigError, DrummerNetError
+from drummernet.fileio import write_text
+from drummernet.transcription.outputs import FORMATS
 
 
 def _parse_overrides(pairs: Sequence[str]) -> dict[str, object]:
@@ -31,21 +35,6 @@ def _parse_overrides(pairs: Sequence[str]) -> dict[str, object]:
     return changes
 
 
-def _config_from(source: str) -> tuple[Config, object | None]:
-    """A preset name, a JSON configuration file or a model file -> (config, model or None)."""
-    if source in PRESETS:
-        return get_preset(source), None
-    path = Path(source)
-    if path.suffix == ".json":
-        return Config.load(path), None
-    if path.exists() or path.suffix in {".pt", ".pth"}:
-        from drummernet.model import load_model
-
-        model = load_model(path)
-        return model.config, model
-    raise ConfigError(f"{source!r} is neither a preset ({', '.join(PRESETS)}) nor a file")
-
-
 def cmd_presets(args: argparse.Namespace) -> int:
     width = max(len(name) for name in PRESETS)
     for name in PRESETS:
@@ -54,105 +43,40 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    config, _ = _config_from(args.source)
+    from drummernet.introspect import config_from
+
+    config, _ = config_from(args.source)
     config = config.replace(**_parse_overrides(args.set))
     text = config.to_json() + "\n"
     if args.output:
-        try:
-            Path(args.output).write_text(text)
-        except OSError as exc:
-            raise ConfigError(f"{args.output}: cannot write: {exc.strerror}") from None
+        write_text(args.output, text)
     else:
         sys.stdout.write(text)
     return 0
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from drummernet.model import AnalysisNetwork
+    from drummernet.introspect import describe
 
-    config, model = _config_from(args.source)
-    model = model or AnalysisNetwork(config)
-    counts = model.parameter_counts()
-    bands = {
-        "cqt": f"pseudo-CQT, {config.cqt_n_octaves} octaves x {config.cqt_bins_per_octave} bins "
-        f"from {config.cqt_fmin:.2f} Hz, STFT {config.cqt_max_n_fft}..."
-        f"{config.cqt_max_n_fft >> (config.cqt_n_octaves - 1)}",
-        "mel": f"mel, {config.mel_n_mels} bands, STFT {config.mel_n_fft}",
-        "stft": f"linear STFT {config.stft_n_fft}",
-    }[config.spectrum]
-    rows = [
-        ("configuration", config.name),
-        ("components", f"{config.n_components}: {' '.join(config.components)}"),
-        (
-            "U-net",
-            f"{counts['unet']:,} parameters, {config.unet_encoder_depth} down / "
-            f"{config.unet_decoder_depth} up",
-        ),
-        ("temporal layers", f"{counts['temporal']:,} parameters ({config.temporal_model})"),
-        (
-            "activation",
-            f"{config.activation} x {config.activation} over "
-            f"{config.time_window_frames}-frame windows",
-        ),
-        ("frame rate", f"{config.frame_rate:g} Hz (x{config.upsample_factor} zero insertion)"),
-        ("input padding", f"right, to a multiple of {config.pad_multiple} samples"),
-        (
-            "loss",
-            f"{'HPSS + ' if config.onset_enhancement else ''}{bands}, "
-            f"hop {config.spectrum_hop_length}",
-        ),
-    ]
-    if model.metadata:
-        rows.append(("metadata", json.dumps(model.metadata, sort_keys=True)))
-    for label, value in rows:
+    for label, value in describe(args.source):
         print(f"{label:>16}: {value}")
     return 0
 
 
 def cmd_selfcheck(args: argparse.Namespace) -> int:
-    """Round trip a synthetic drum pattern through synthesizer, loss and network."""
-    import torch
+    from drummernet.introspect import selfcheck
 
-    from drummernet.kits import synthetic_kit
-    from drummernet.losses import OnsetSpectrumLoss
-    from drummernet.model import AnalysisNetwork
-    from drummernet.synth import Synthesizer, prepare_kernels
-
-    config, model = _config_from(args.source)
-    torch.manual_seed(0)
-    sr = config.sample_rate
-    n = int(args.seconds * sr)
-    kit = prepare_kernels(list(synthetic_kit(sr).values()), config)
-    pattern = torch.zeros(1, config.n_components, n)
-    beat = sr // 4  # 8th notes at 120 bpm
-    step = config.upsample_factor
-    for i, start in enumerate(range(0, n, beat)):
-        start -= start % step
-        pattern[0, 2, start] = 0.8  # closed hi-hat on every 8th
-        pattern[0, 0 if i % 4 == 0 else 1, start] = 1.0 if i % 2 == 0 else 0.0  # kick / snare
-    synth = Synthesizer(kit)
-    loss_fn = OnsetSpectrumLoss(config)
-    audio = synth(pattern)
-    shift = int(0.010 * sr)
-    with torch.no_grad():
-        same = float(loss_fn(audio, audio))
-        shifted = float(loss_fn(synth(torch.roll(pattern, shift, dims=-1)), audio))
-        network = model or AnalysisNetwork(config).eval()
-        start = time.perf_counter()
-        activations = network(audio)
-        elapsed = time.perf_counter() - start
-        resynth = float(loss_fn(synth(activations), audio))
-    print(f"configuration {config.name}: {args.seconds:g} s synthetic drum pattern")
-    print(f"  loss, pattern against itself        {same:8.4f}  (expected 0)")
-    print(f"  loss, pattern shifted by 10 ms      {shifted:8.4f}  (expected > 0)")
-    print(f"  loss, {'given' if model else 'untrained'} network's re-synthesis {resynth:8.4f}")
+    check = selfcheck(args.source, args.seconds)
+    print(f"configuration {check.config_name}: {args.seconds:g} s synthetic drum pattern")
+    print(f"  loss, pattern against itself        {check.same:8.4f}  (expected 0)")
+    print(f"  loss, pattern shifted by 10 ms      {check.shifted:8.4f}  (expected > 0)")
+    print(f"  loss, {check.network}'s re-synthesis {check.resynthesis:8.4f}")
     print(
-        f"  network forward pass: {elapsed:.2f} s for {args.seconds:g} s of audio, "
-        f"output {tuple(activations.shape)}"
+        f"  network forward pass: {check.forward_s:.2f} s for {args.seconds:g} s of audio, "
+        f"output {check.output_shape}"
     )
-    ok = same < 1e-4 < shifted and activations.shape[-1] == n
-    print("selfcheck passed" if ok else "selfcheck FAILED")
-    return 0 if ok else 1
+    print("selfcheck passed" if check.passed else "selfcheck FAILED")
+    return 0 if check.passed else 1
 
 
 def cmd_kits_list(args: argparse.Namespace) -> int:
@@ -171,7 +95,7 @@ def cmd_kits_list(args: argparse.Namespace) -> int:
 
 def cmd_kits_show(args: argparse.Namespace) -> int:
     from drummernet.components import COMPONENT_NAMES, COMPONENTS
-    from drummernet.kits.library import fill_sources, get_kit, list_kits
+    from drummernet.kits.library import fill_sources, get_kit
 
     kit = get_kit(args.kit)
     print(f"{kit.name}  ({kit.path})")
@@ -182,7 +106,7 @@ def cmd_kits_show(args: argparse.Namespace) -> int:
     ):
         if value:
             print(f"  {label}: {value}")
-    sources = fill_sources(kit, [k for k in list_kits() if k.name != kit.name])
+    sources = fill_sources(kit)
     for component in COMPONENTS:
         layers = kit.layers.get(component, [])
         if layers:
@@ -197,7 +121,7 @@ def cmd_kits_show(args: argparse.Namespace) -> int:
 
 def cmd_kits_build(args: argparse.Namespace) -> int:
     from drummernet.kits import builders
-    from drummernet.kits.library import user_kit_folder
+    from drummernet.kits.library import is_searched, user_kit_folder
 
     warnings: list[str] = []
     out_root = Path(args.out) if args.out else user_kit_folder()
@@ -224,6 +148,12 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
     for kit in kits:
         missing = f" (missing {' '.join(kit.missing)})" if kit.missing else ""
         print(f"built {kit.name}: {len(kit.layers)}/11 components{missing} -> {kit.path}")
+    if kits and not is_searched(out_root):
+        print(
+            f"note: {out_root} is not on the kit search path: use these kits by folder "
+            f"(e.g. {kits[0].path}) or with DRUMMERNET_KITS={out_root} drummernet ...",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -232,14 +162,15 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     from drummernet.datasets.augment import DRY, Augmentation
     from drummernet.datasets.render import midi_jobs, render_set
+    from drummernet.kits.library import DEFAULT_FALLBACKS
 
-    jobs = midi_jobs(args.inputs, args.kit, seed=args.seed, split=args.split)
+    jobs = midi_jobs(args.inputs, args.kit, seed=args.seed, split=args.split, limit=args.limit)
     if not jobs:
         raise DrummerNetError("no MIDI files found in " + ", ".join(args.inputs))
     manifest = render_set(
         jobs,
         args.out,
-        fallbacks=args.fallback or ["fluidr3-standard"],
+        fallbacks=args.fallback or list(DEFAULT_FALLBACKS),
         augmentation=DRY if args.dry else Augmentation(),
         seed=args.seed,
         workers=args.workers,
@@ -270,8 +201,25 @@ def _transcribe_job(job: tuple) -> tuple[str, dict[str, int] | None, str | None]
         return str(path), counts, None
     except DrummerNetError as exc:
         return str(path), None, str(exc)
+    except Exception as exc:  # any other failure is this file's, never the whole batch's
+        return str(path), None, f"{path}: failed ({type(exc).__name__}: {exc})"
     finally:
         bar.close()
+
+
+def _peak_picking(net: object, args: argparse.Namespace) -> object:
+    """The model's peak picking with ``--delta``, ``--threshold``, ``--strict-classes``,
+    ``--wait-s`` and ``--floor`` applied (the same for transcribe and evaluate)."""
+    from drummernet.transcription.notes import PeakPicking, parse_thresholds
+
+    return PeakPicking.with_overrides(
+        net,
+        delta=args.delta,
+        thresholds=parse_thresholds(args.threshold),
+        strict_classes=args.strict_classes,
+        wait_s=args.wait_s,
+        floor=args.floor,
+    )
 
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
@@ -281,28 +229,17 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
     from drummernet.transcription.api import get_model
     from drummernet.transcription.files import expand_inputs
-    from drummernet.transcription.notes import PeakPicking
 
     files = expand_inputs(args.inputs)
     net = get_model(args.model)  # a missing or broken model fails once, before any file
-    changes: dict[str, object] = {}
-    for key in ("delta", "wait_s", "floor"):
-        if getattr(args, key) is not None:
-            changes[key] = getattr(args, key)
-    if args.delta is not None:
-        changes["deltas"] = {}  # one threshold for every class replaces the tuned ones
-    if args.strict_classes:
-        changes["add_components"] = {}
-    if args.threshold:
-        tuned = PeakPicking.for_model(net, **changes).deltas
-        changes["deltas"] = {**tuned, **dict(_parse_thresholds(args.threshold))}
+    peaks = _peak_picking(net, args)
     kwargs = {
         "formats": args.format,
         "out_dir": args.out_dir,
         "overwrite": args.overwrite,
         "model": args.model,
         "classes": args.classes,
-        "peaks": PeakPicking.for_model(net, **changes),
+        "peaks": peaks,
     }
     show = sys.stderr.isatty() and not args.quiet
     parallel = args.workers > 1 and len(files) > 1
@@ -336,16 +273,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     from drummernet.evaluation import report as rep
     from drummernet.transcription.api import get_model
-    from drummernet.transcription.notes import PeakPicking
 
+    for path in args.output:  # a bad output name fails before any scoring
+        rep.validate_output(path, rep.REPORT_KINDS)
     net = get_model(args.model)
-    changes: dict[str, object] = {}
-    if args.delta is not None:
-        changes = {"delta": args.delta, "deltas": {}}
-    if args.threshold:
-        changes["deltas"] = dict(_parse_thresholds(args.threshold))
-    if args.strict_classes:
-        changes["add_components"] = {}
     show = sys.stderr.isatty()
 
     def progress(tracks: list) -> object:
@@ -356,7 +287,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             net,
             args.datasets,
             classes=args.classes,
-            peaks=PeakPicking.for_model(net, **changes),
+            peaks=_peak_picking(net, args),
             tune_on=args.tune_on,
             max_seconds=args.max_seconds,
             progress=progress,
@@ -428,35 +359,21 @@ def cmd_ablation(args: argparse.Namespace) -> int:
         name, sep, path = item.partition("=")
         model = get_model(path if sep else name)
         models[name if sep else model.config.name] = model
+    for path in args.output:  # a bad output name fails before any scoring
+        rep.validate_output(path, {**rep.REPORT_KINDS, **rep.FIGURE_KINDS})
     report = rep.ablation_report(models, args.datasets, max_seconds=args.max_seconds)
-    table = rep.format_ablation(report)
-    print(table, end="")
+    print(rep.format_ablation(report), end="")
     for path in args.output:
-        text = json.dumps(report, indent=1) + "\n" if path.endswith(".json") else table
-        Path(path).write_text(text)
+        rep.write_ablation(report, path)
         print(f"wrote {path}")
     return 0
 
 
-def _parse_thresholds(pairs: Sequence[str]) -> list[tuple[str, float]]:
-    out = []
-    for pair in pairs:
-        label, sep, value = pair.partition("=")
-        try:
-            out.append((label, float(value)))
-        except ValueError:
-            raise ConfigError(
-                f"--threshold expects CLASS=DELTA, e.g. HH=0.3; got {pair!r}"
-            ) from None
-        if not sep:
-            raise ConfigError(f"--threshold expects CLASS=DELTA; got {pair!r}")
-    return out
-
-
 def cmd_train(args: argparse.Namespace) -> int:
+    from drummernet.introspect import config_from
     from drummernet.training import SYNTH_KITS, TrainOptions, train
 
-    config, _ = _config_from(args.config)
+    config, _ = config_from(args.config)
     if args.set:
         config = config.replace(**_parse_overrides(args.set))
     if args.batch_size:
@@ -492,13 +409,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 130 if summary["stopped"] == "interrupted" else 0
 
 
-def _add_strict_classes(p: argparse.ArgumentParser) -> None:
+def _add_peak_picking_options(p: argparse.ArgumentParser) -> None:
+    """The peak-picking overrides of transcribe and evaluate (applied by
+    :meth:`PeakPicking.with_overrides`)."""
+    p.add_argument("--delta", type=float, help="peak-picking threshold for every class")
+    p.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="CLASS=DELTA",
+        help="threshold of one class, e.g. --threshold HH=0.3 (repeatable; the other "
+        "classes keep the model's tuned thresholds)",
+    )
     p.add_argument(
         "--strict-classes",
         action="store_true",
         help="each class from its own components only: drops what the model's tuning "
         "added (e.g. its pedal-hat slot in HH)",
     )
+    p.add_argument("--wait-s", dest="wait_s", type=float, help="minimum gap between onsets (s)")
+    p.add_argument("--floor", type=float, help="absolute activation below which a class is silent")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -526,7 +456,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_config)
 
     p = sub.add_parser("info", help="describe a preset or a model file")
-    p.add_argument("source", nargs="?", default="paper", help="preset, config JSON or model file")
+    p.add_argument(
+        "source",
+        nargs="?",
+        help="preset, config JSON or model file (default: the shipped model)",
+    )
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("selfcheck", help="run synthesizer, loss and network on a test pattern")
@@ -567,7 +501,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--kit", action="append", required=True, help="kit name or folder (repeatable)")
     p.add_argument("--out", required=True, help="folder for the audio, labels and render.json")
-    p.add_argument("--split", help="Groove MIDI Dataset split: train, validation or test")
+    p.add_argument(
+        "--split",
+        choices=GMD_SPLITS,
+        help="Groove MIDI Dataset split (a folder with info.csv only)",
+    )
+    p.add_argument("--limit", type=int, help="render only the first N tracks")
     p.add_argument(
         "--fallback",
         action="append",
@@ -587,7 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         nargs="+",
         default=["mid"],
-        choices=["mid", "csv", "json", "png"],
+        choices=FORMATS,
         help="output formats (several allowed; default: mid)",
     )
     p.add_argument("--out-dir", help="folder for the outputs (default: next to each input)")
@@ -595,20 +534,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--classes",
         default="paper",
-        choices=["paper", "all", "components"],
+        choices=list(CLASS_SETS),
         help="paper: KD SD HH; all: plus toms TT, cymbals CY, tambourine OT; components: 11",
     )
-    p.add_argument("--delta", type=float, help="peak-picking threshold for every class")
-    p.add_argument(
-        "--threshold",
-        action="append",
-        default=[],
-        metavar="CLASS=DELTA",
-        help="threshold of one class, e.g. --threshold HH=0.3 (repeatable)",
-    )
-    _add_strict_classes(p)
-    p.add_argument("--wait-s", dest="wait_s", type=float, help="minimum gap between onsets (s)")
-    p.add_argument("--floor", type=float, help="absolute activation below which a class is silent")
+    _add_peak_picking_options(p)
     p.add_argument("--workers", type=int, default=1, help="processes for many files")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the final summary")
     p.set_defaults(func=cmd_transcribe)
@@ -645,11 +574,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="score a model on annotated datasets (paper protocol)")
     p.add_argument("datasets", nargs="+", help="dataset folders: rendered, MDB, IDMT, ENST")
     p.add_argument("--model", help="model file (default: the model shipped in the package)")
-    p.add_argument("--classes", default="paper", choices=["paper", "all"])
+    p.add_argument(
+        "--classes", default="paper", choices=[c for c in CLASS_SETS if c != "components"]
+    )
     p.add_argument("--tune-on", help="validation set to choose per-class thresholds on")
-    p.add_argument("--delta", type=float, help="one peak-picking threshold for every class")
-    p.add_argument("--threshold", action="append", default=[], metavar="CLASS=DELTA")
-    _add_strict_classes(p)
+    _add_peak_picking_options(p)
     p.add_argument("--max-seconds", type=float, help="score only the start of each track")
     p.add_argument("--baseline", choices=["nmfd"], help="score a classical baseline beside it")
     p.add_argument(
@@ -683,22 +612,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="model files, e.g. paper=runs/paper/best.pt soft=runs/soft/best.pt",
     )
     p.add_argument("--max-seconds", type=float, help="score only the start of each track")
-    p.add_argument("-o", "--output", action="append", default=[], help=".md or .json file")
+    p.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        default=[],
+        help=".md, .json, or .png/.pdf/.svg for the figure (repeatable)",
+    )
     p.set_defaults(func=cmd_ablation)
     return parser
+
+
+def _show_warning(message: Warning | str, *args: object, **kwargs: object) -> None:
+    """Warnings as one line each (``drummernet: warning: ...``), never a source line."""
+    print(f"drummernet: warning: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``drummernet`` console script."""
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except DrummerNetError as exc:
-        print(f"drummernet: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("drummernet: interrupted", file=sys.stderr)
-        return 130
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return args.func(args)
+        except DrummerNetError as exc:
+            print(f"drummernet: error: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("drummernet: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

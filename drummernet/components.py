@@ -7,6 +7,8 @@ coarser label used for scoring (KD, SD, HH in the paper; TT, CY, OT otherwise).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 #: The 11 components, in the order of the network's output channels.
 COMPONENTS: tuple[str, ...] = (
     "KD_KD",  # kick drum
@@ -65,3 +67,20 @@ def component_class(component: str) -> str:
     if component not in COMPONENT_NAMES:
         raise ValueError(f"unknown drum component {component!r}; known: {', '.join(COMPONENTS)}")
     return component.split("_", 1)[0]
+
+
+#: Every component's own class: the paper's three plus toms, cymbals, tambourine.
+ALL_CLASSES: dict[str, tuple[str, ...]] = {
+    "KD": ("KD_KD",),
+    "SD": ("SD_SD",),
+    "HH": ("HH_CHH", "HH_OHH", "HH_PHH"),
+    "TT": ("TT_HIT", "TT_MHT", "TT_HFT"),
+    "CY": ("CY_RDC", "CY_CRC"),
+    "OT": ("OT_TMB",),
+}
+#: Named class mappings for ``--classes``.
+CLASS_SETS: dict[str, Mapping[str, tuple[str, ...]]] = {
+    "paper": PAPER_CLASSES,
+    "all": ALL_CLASSES,
+    "components": {c: (c,) for c in COMPONENTS},
+}

@@ -16,9 +16,18 @@ class ConfigError(DrummerNetError, ValueError):
     """An invalid configuration value, preset name or configuration file."""
 
 
+class OutputError(DrummerNetError):
+    """A file that cannot be written (missing folder, no permission, disk full ...)."""
+
+
 class ModelFileError(DrummerNetError):
     """A model file that is missing, unreadable, or from an incompatible version."""
 
 
 class KitError(DrummerNetError, ValueError):
     """A drum kit that cannot be used by the synthesizer."""
+
+
+class DrummerNetWarning(UserWarning):
+    """Something a user should know that does not stop the work (e.g. a full mix
+    given where drums alone are expected); the command line prints it as one line."""

@@ -43,7 +43,17 @@ def test_paper_figure_skips_tracks_without_the_class_and_micro_sums():
     assert result["paper"]["HH"] == pytest.approx(0.5)  # track a has no HH reference
     assert result["tracks"] == {"KD": 2, "HH": 1}
     assert result["micro"]["KD"]["f1"] == pytest.approx(2 * 5 / (6 + 5))
-    assert result["micro"]["HH"]["n_estimate"] == 3
+    assert result["micro"]["HH"]["n_estimate"] == 2  # track a's HH estimate: not scored
+    assert result["micro"]["HH"]["f1"] == pytest.approx(0.5)
+
+
+def test_a_class_no_track_has_is_left_out_of_both_means():
+    """The micro mean once counted it as F1 0 (µHH 0.000 on a set without hats)."""
+    a = score_track({"KD": np.array([1.0])}, {"KD": np.array([1.0]), "HH": np.array([2.0])},
+                    ["KD", "HH"])  # fmt: skip
+    result = summarise([a], ["KD", "HH"])
+    assert "HH" not in result["paper"] and "HH" not in result["micro"]
+    assert result["paper"]["mean"] == result["micro"]["mean"] == pytest.approx(1.0)
 
 
 def test_nmfd_recovers_activations_of_its_own_templates():

@@ -28,8 +28,13 @@ def test_missing_corrupt_and_foreign_files_are_model_file_errors(tmp_path):
         load_model(tmp_path / "absent.pt")
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(b"\x00garbage" * 10)
-    with pytest.raises(ModelFileError, match="not a readable"):
+    with pytest.raises(ModelFileError, match=r"not a drummernet model file \(not a PyTorch"):
         load_model(corrupt)
+    pickled = tmp_path / "pickled.pt"  # arbitrary Python objects: never unpickled
+    torch.save({"config": {}, "state_dict": {}, "x": ValueError("x")}, pickled)
+    with pytest.raises(ModelFileError, match="Python objects besides weights") as info:
+        load_model(pickled)
+    assert "weights_only" not in str(info.value) and "\n" not in str(info.value)
     foreign = tmp_path / "foreign.pt"
     torch.save({"weights": torch.zeros(3)}, foreign)
     with pytest.raises(ModelFileError, match="no configuration"):

@@ -155,7 +155,7 @@ def test_killed_run_resumes_from_its_last_checkpoint(audio_dir, tmp_path):
     resume[resume.index("1000")] = str(last_step + 2)
     assert subprocess.run(resume, env=env, capture_output=True).returncode == 0
     assert load_checkpoint(list_checkpoints(run / "checkpoints")[-1])["step"] == last_step + 2
-    assert not list(run.rglob("*.tmp"))
+    assert not list(run.rglob("*.tmp*"))  # no temporary file of an atomic write left
 
 
 def test_two_process_data_parallel_run(audio_dir, tmp_path):

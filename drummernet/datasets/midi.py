@@ -13,6 +13,9 @@ import mido
 
 from drummernet.errors import DrummerNetError
 
+#: The splits of the Groove MIDI Dataset's ``info.csv``.
+GMD_SPLITS = ("train", "validation", "test")
+
 #: General MIDI percussion key -> component (keys with no counterpart are absent).
 GM_DRUM_NOTES: dict[int, str] = {
     35: "KD_KD",

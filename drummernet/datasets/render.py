@@ -21,8 +21,9 @@ import numpy as np
 
 from drummernet.audio import write_audio
 from drummernet.datasets.augment import DRY, Augmentation, apply_effects, pitch_shift, velocity_gain
-from drummernet.datasets.midi import Hit, MidiError, read_drum_midi
+from drummernet.datasets.midi import GMD_SPLITS, Hit, MidiError, read_drum_midi
 from drummernet.errors import DrummerNetError, KitError
+from drummernet.fileio import write_text
 from drummernet.kits.library import Kit, fill_sources, get_kit
 
 RENDER_MANIFEST = "render.json"
@@ -192,9 +193,7 @@ def render_set(
         "tracks": [r for r in results if "error" not in r],
         "failed": [r for r in results if "error" in r],
     }
-    tmp = manifest_path.with_suffix(f".json.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(manifest, indent=1) + "\n")
-    os.replace(tmp, manifest_path)
+    write_text(manifest_path, json.dumps(manifest, indent=1) + "\n")
     return manifest
 
 
@@ -203,18 +202,32 @@ def midi_jobs(
     kits: Sequence[str],
     seed: int = 0,
     split: str | None = None,
+    limit: int | None = None,
 ) -> list[RenderJob]:
     """Render jobs for MIDI files, folders of them (searched recursively) and
-    Groove MIDI Dataset folders (``info.csv``; ``split`` picks train/validation/test).
+    Groove MIDI Dataset folders (``info.csv``; ``split`` picks one of
+    :data:`GMD_SPLITS`, and is an error for any other input); ``limit`` keeps the
+    first jobs only.
 
     Each track gets a kit drawn from ``kits`` by ``seed`` and its name; its name is
     the MIDI path relative to the input folder, with ``/`` replaced by ``__``.
     """
     if not kits:
         raise DrummerNetError("no kit given to render with")
+    if split is not None and split not in GMD_SPLITS:
+        raise DrummerNetError(f"unknown split {split!r}; the Groove MIDI Dataset has "
+                              f"{', '.join(GMD_SPLITS)}")  # fmt: skip
+    if limit is not None and limit < 1:
+        raise DrummerNetError(f"--limit must be at least 1; got {limit}")
     jobs = []
     for item in map(Path, inputs):
-        if item.is_dir() and (item / "info.csv").is_file():
+        is_gmd = item.is_dir() and (item / "info.csv").is_file()
+        if split is not None and not is_gmd:
+            raise DrummerNetError(
+                f"{item}: --split {split} applies to a Groove MIDI Dataset folder (with "
+                "info.csv) only; give the files without --split"
+            )
+        if is_gmd:
             with open(item / "info.csv", newline="") as f:
                 rows = [r for r in csv.DictReader(f) if split is None or r["split"] == split]
             files = [(item / r["midi_filename"], item) for r in rows]
@@ -228,4 +241,4 @@ def midi_jobs(
             name = str(path.relative_to(root).with_suffix("")).replace(os.sep, "__")
             kit = kits[track_seed(seed, name) % len(kits)]
             jobs.append(RenderJob(str(path), name, kit))
-    return jobs
+    return jobs[:limit]

@@ -9,8 +9,6 @@ skipped and reported.
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import torch
 
 from drummernet.audio import AUDIO_EXTENSIONS, AudioError, load_audio
 from drummernet.errors import DrummerNetError
+from drummernet.fileio import atomic_write
 
 
 def find_audio_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -50,9 +49,7 @@ def _cached(path: Path, cache: Path, sample_rate: int) -> tuple[np.ndarray | Non
             y = load_audio(path, sample_rate)
         except AudioError as exc:
             return None, str(exc)
-        tmp = cached.with_suffix(f".tmp{os.getpid()}-{threading.get_ident()}.npy")
-        np.save(tmp, y)
-        tmp.replace(cached)
+        atomic_write(cached, lambda p: np.save(p, y))
     return np.load(cached, mmap_mode="r"), None
 
 

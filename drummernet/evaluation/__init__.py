@@ -1,13 +1,11 @@
 """Evaluation with the paper's protocol: onset F-measure per class, per track and summed."""
 
-from drummernet.evaluation.metrics import ClassScore, score_onsets, score_track, summarise
-from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
+import lazy_loader
 
-__all__ = [
-    "ClassScore",
-    "evaluate_tracks",
-    "model_transcriber",
-    "score_onsets",
-    "score_track",
-    "summarise",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "metrics": ["ClassScore", "score_onsets", "score_track", "summarise"],
+        "runner": ["evaluate_tracks", "model_transcriber"],
+    },
+)

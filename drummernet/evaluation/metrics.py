@@ -1,8 +1,8 @@
 """Onset scores with the paper's protocol: ``mir_eval`` F-measure in a 50 ms window.
 
-Two summaries per class: the paper's figure (mean of per-track F1 over the
-tracks whose reference has that class) and the micro figure (hits, misses and
-false alarms summed over all tracks).
+Two summaries per class, both over the tracks whose reference has that class
+(the paper's protocol): the paper's figure (mean of per-track F1) and the micro
+figure (hits, misses and false alarms summed over those tracks).
 """
 
 from __future__ import annotations
@@ -84,7 +84,9 @@ def summarise(tracks: Sequence[Mapping[str, ClassScore]], labels: Sequence[str])
 
     Returns ``{"paper": {label: f1, "mean": ...}, "micro": {label: {"f1", "precision",
     "recall", "hits", "n_reference", "n_estimate"}, "mean": ...}, "tracks": {label: n}}``.
-    A class no reference track has is left out of the paper figure's mean.
+    Both figures score a class only on the tracks whose reference has it (the
+    paper's protocol): estimates of a class a track does not contain do not count
+    against it, and a class no reference track has is left out of both means.
     """
     paper: dict[str, float] = {}
     micro: dict[str, dict | float] = {}
@@ -94,7 +96,9 @@ def summarise(tracks: Sequence[Mapping[str, ClassScore]], labels: Sequence[str])
         counted[label] = len(scored)
         if scored:
             paper[label] = float(np.mean([s.f1 for s in scored]))
-        total = sum((t[label] for t in tracks if label in t), ClassScore(0, 0, 0))
+        if not scored:  # no reference has the class: left out of both figures
+            continue
+        total = sum(scored, ClassScore(0, 0, 0))
         micro[label] = {
             "f1": total.f1,
             "precision": total.precision,
@@ -104,5 +108,6 @@ def summarise(tracks: Sequence[Mapping[str, ClassScore]], labels: Sequence[str])
             "n_estimate": total.n_estimate,
         }
     paper["mean"] = float(np.mean([paper[k] for k in labels if k in paper])) if paper else 0.0
-    micro["mean"] = float(np.mean([micro[k]["f1"] for k in labels]))  # type: ignore[index]
+    present = [micro[k]["f1"] for k in labels if k in micro]  # type: ignore[index]
+    micro["mean"] = float(np.mean(present)) if present else 0.0
     return {"paper": paper, "micro": micro, "tracks": counted}

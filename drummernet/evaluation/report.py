@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from drummernet.datasets.annotations import load_dataset
+from drummernet.errors import OutputError
 from drummernet.evaluation.runner import (
     Transcriber,
     evaluate_tracks,
@@ -16,6 +16,7 @@ from drummernet.evaluation.runner import (
     score_activations,
     tune_peak_picking,
 )
+from drummernet.fileio import atomic_write, write_text
 from drummernet.model.network import AnalysisNetwork
 from drummernet.transcription.notes import CLASS_SETS, PeakPicking
 
@@ -113,7 +114,8 @@ def evaluate_nmfd(
 def _row(name: str, system: str, result: dict, labels: list[str]) -> list[str]:
     paper, micro = result["paper"], result["micro"]
     cells = [f"{paper[k]:.3f}" if k in paper else "  -  " for k in [*labels, "mean"]]
-    cells += [f"{micro[k]['f1']:.3f}" for k in labels] + [f"{micro['mean']:.3f}"]
+    cells += [f"{micro[k]['f1']:.3f}" if k in micro else "  -  " for k in labels]
+    cells.append(f"{micro['mean']:.3f}")
     return [name, system, str(result["n_tracks"]), *cells]
 
 
@@ -136,7 +138,10 @@ def format_table(reports: dict[str, dict]) -> str:
     header, rows = table_rows(reports)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows]]
-    note = "F1: mean of per-track F1 (paper); µ: hits, misses, false alarms summed (micro)"
+    note = (
+        "F1: mean of per-track F1 (paper); µ: hits, misses, false alarms summed (micro); "
+        "both over the tracks whose reference has the class (- : no track has it)"
+    )
     return "\n".join([*lines, note])
 
 
@@ -148,15 +153,30 @@ def format_markdown(reports: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(reports: dict[str, dict], path: str | Path) -> None:
-    """JSON (``.json``) or Markdown (anything else), written atomically."""
+#: What ``evaluate -o`` and ``ablation -o`` write, by file extension.
+REPORT_KINDS = {".json": "JSON", ".md": "Markdown table"}
+FIGURE_KINDS = {".png": "bar chart", ".pdf": "bar chart", ".svg": "bar chart"}
+
+
+def validate_output(path: str | Path, kinds: Mapping[str, str]) -> Path:
+    """Check, before any work, that ``path`` has one of ``kinds``' extensions and that
+    its folder exists; :class:`OutputError` naming the file otherwise."""
     path = Path(path)
-    text = (
-        json.dumps(reports, indent=1) + "\n" if path.suffix == ".json" else format_markdown(reports)
+    if path.suffix.lower() not in kinds:
+        known = ", ".join(f"{ext} ({what})" for ext, what in kinds.items())
+        raise OutputError(f"{path}: unknown report type {path.suffix or '(none)'!r}; use {known}")
+    if not path.parent.is_dir():
+        raise OutputError(f"{path}: cannot write (folder {path.parent} does not exist)")
+    return path
+
+
+def write_report(reports: dict[str, dict], path: str | Path) -> None:
+    """JSON (``.json``) or a Markdown table (``.md``), written atomically."""
+    path = validate_output(path, REPORT_KINDS)
+    json_text = path.suffix.lower() == ".json"
+    write_text(
+        path, json.dumps(reports, indent=1) + "\n" if json_text else format_markdown(reports)
     )
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 #: Mean F1 over IDMT, MDB and ENST per variant, as the paper's Figure 8 reports it.
@@ -208,3 +228,52 @@ def format_ablation(report: dict) -> str:
         cells = [variant, row["preset"], items, *cells, f"{row['mean']:.3f}", reported]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def write_ablation(report: dict, path: str | Path) -> None:
+    """Figure 8 as ``.json``, a Markdown table (``.md``) or a bar chart (``.png``,
+    ``.pdf``, ``.svg``: mean F1 per variant and dataset, as in the paper)."""
+    path = validate_output(path, {**REPORT_KINDS, **FIGURE_KINDS})
+    suffix = path.suffix.lower()
+    if suffix in FIGURE_KINDS:
+        plot_ablation(report, path)
+    else:
+        text = json.dumps(report, indent=1) + "\n" if suffix == ".json" else format_ablation(report)
+        write_text(path, text)
+
+
+def plot_ablation(report: dict, path: str | Path) -> None:
+    """The paper's Figure 8: grouped bars of mean F1 (KD, SD, HH) per variant, one
+    bar per dataset and one for their mean; the paper's reported mean as a mark."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    variants = report["variants"]
+    names = sorted({d for v in variants.values() for d in v["datasets"]})
+    groups = [*names, "mean"]
+    width = 0.8 / len(groups)
+    fig, ax = plt.subplots(figsize=(1.4 + 1.1 * len(variants) * max(1, len(groups) / 3), 3.8))
+    for j, group in enumerate(groups):
+        values = [
+            row["mean"] if group == "mean" else row["datasets"].get(group, float("nan"))
+            for row in variants.values()
+        ]
+        xs = [i + (j - (len(groups) - 1) / 2) * width for i in range(len(variants))]
+        ax.bar(xs, values, width, label=group, color=None if group != "mean" else "0.3")
+    reported = [(i, row["paper_reported"]) for i, row in enumerate(variants.values())
+                if row["paper_reported"]]  # fmt: skip
+    if reported:
+        ax.plot(*zip(*reported, strict=True), "k_", ms=22, mew=2, label="paper (3 sets)")
+    ax.set_xticks(range(len(variants)), list(variants))
+    ax.set_ylabel("F1 (mean of KD, SD, HH)")
+    ax.set_ylim(0, 1)
+    ax.set_title("Ablation (the paper's Figure 8)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    try:
+        atomic_write(path, lambda p: fig.savefig(p, dpi=100, format=Path(path).suffix[1:]))
+    finally:
+        plt.close(fig)

@@ -6,7 +6,12 @@ Hydrogen drumkits, SoundFont presets and folders of samples;
 :mod:`~drummernet.kits.synthetic` synthesises a kit from nothing.
 """
 
-from drummernet.kits.library import Kit, get_kit, kit_one_shots, list_kits, load_kit
-from drummernet.kits.synthetic import synthetic_kit
+import lazy_loader
 
-__all__ = ["Kit", "get_kit", "kit_one_shots", "list_kits", "load_kit", "synthetic_kit"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "library": ["Kit", "get_kit", "kit_one_shots", "list_kits", "load_kit"],
+        "synthetic": ["synthetic_kit"],
+    },
+)

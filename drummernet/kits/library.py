@@ -25,6 +25,7 @@ import numpy as np
 from drummernet.audio import AudioError, load_audio
 from drummernet.components import COMPONENTS
 from drummernet.errors import KitError
+from drummernet.fileio import write_text
 
 MANIFEST = "kit.json"
 PACKAGED_KITS = Path(__file__).parent / "data"
@@ -100,7 +101,7 @@ class Kit:
     def save_manifest(self) -> Path:
         """Write ``kit.json`` into the kit folder."""
         path = self.path / MANIFEST
-        path.write_text(json.dumps(self.to_manifest(), indent=2) + "\n")
+        write_text(path, json.dumps(self.to_manifest(), indent=2) + "\n")
         return path
 
 
@@ -175,12 +176,35 @@ def get_kit(name_or_path: str | Path) -> Kit:
         if kit.name == str(name_or_path):
             return kit
     known = ", ".join(k.name for k in list_kits()) or "none"
-    raise KitError(f"no kit called {str(name_or_path)!r} (installed: {known})")
+    searched = os.pathsep.join(str(f) for f in kit_search_path()[:-1])
+    raise KitError(
+        f"no kit called {str(name_or_path)!r} (installed: {known}); kits are looked up in "
+        f"{searched} and the package: give a kit's folder, or set DRUMMERNET_KITS to the "
+        "folder it was built into"
+    )
+
+
+def is_searched(folder: str | Path) -> bool:
+    """Whether kits built into ``folder`` are found by name (:func:`kit_search_path`)."""
+    target = Path(folder).resolve()
+    return any(target == f.resolve() for f in kit_search_path())
+
+
+#: The one rule for a component a kit lacks, wherever a kit is used (``render``,
+#: ``train``, ``adapt``, ``kits show``): it comes from the first of these kits that
+#: has it, unless the caller gives other fallbacks (``render --fallback``).
+DEFAULT_FALLBACKS = ("fluidr3-standard",)
+
+
+def default_fallbacks(kit: Kit | None = None) -> list[Kit]:
+    """The kits of :data:`DEFAULT_FALLBACKS` (other than ``kit`` itself)."""
+    return [get_kit(name) for name in DEFAULT_FALLBACKS if kit is None or name != kit.name]
 
 
 def fill_sources(kit: Kit, fallbacks: list[Kit] | None = None) -> dict[str, Kit | None]:
     """For each component, the kit its sample comes from: ``kit`` itself, the first
-    fallback that has it, or None."""
+    of ``fallbacks`` that has it (default: :func:`default_fallbacks`), or None."""
+    fallbacks = default_fallbacks(kit) if fallbacks is None else fallbacks
     return {
         component: next((k for k in [kit, *(fallbacks or [])] if component in k.layers), None)
         for component in COMPONENTS

@@ -1,6 +1,11 @@
 """Spectral operations and the onset-spectrum loss."""
 
-from drummernet.losses.onset_spectrum import OnsetSpectrumLoss
-from drummernet.losses.spectral_ops import PercussiveSeparation, PseudoCQT, build_spectrum
+import lazy_loader
 
-__all__ = ["OnsetSpectrumLoss", "PercussiveSeparation", "PseudoCQT", "build_spectrum"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "onset_spectrum": ["OnsetSpectrumLoss"],
+        "spectral_ops": ["PercussiveSeparation", "PseudoCQT", "build_spectrum"],
+    },
+)

@@ -1,6 +1,11 @@
 """The analysis network of DrummerNet and its model files."""
 
-from drummernet.model.io import load_model, save_model
-from drummernet.model.network import AnalysisNetwork
+import lazy_loader
 
-__all__ = ["AnalysisNetwork", "load_model", "save_model"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "io": ["load_model", "save_model"],
+        "network": ["AnalysisNetwork"],
+    },
+)

@@ -10,7 +10,6 @@ a full disk never leaves a truncated model where a good one was.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,35 +17,23 @@ import torch
 
 from drummernet.config import Config
 from drummernet.errors import ConfigError, ModelFileError
+from drummernet.fileio import atomic_write
 from drummernet.model.network import AnalysisNetwork
 
 FORMAT_VERSION = 1
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> None:
-    """``torch.save`` to ``path`` through a temporary file and a rename.
+    """``torch.save`` to ``path`` atomically (:func:`drummernet.fileio.atomic_write`);
+    a failure (e.g. no space left on the device) is a :class:`ModelFileError`."""
 
-    On any failure (e.g. no space left on the device) the temporary file is
-    removed, an existing file at ``path`` is left untouched, and
-    :class:`ModelFileError` is raised.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise ModelFileError(f"{path}: cannot write: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as handle:
             torch.save(obj, handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise ModelFileError(f"{path}: cannot write: {exc.strerror or exc}") from None
-        raise
+
+    atomic_write(path, write, ModelFileError)
 
 
 def save_model(
@@ -70,8 +57,13 @@ def read_model_file(path: str | Path) -> dict[str, Any]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a bad file
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ModelFileError(f"{path}: not a readable drummernet model file ({reason})") from None
+        # torch's own message advises weights_only=False, i.e. running an untrusted
+        # pickle: never pass it on. Say what the file is not.
+        if "Unsupported global" in str(exc):
+            reason = "it holds Python objects besides weights, which drummernet never loads"
+        else:
+            reason = "not a PyTorch file, or a truncated one"
+        raise ModelFileError(f"{path}: not a drummernet model file ({reason})") from None
     if not isinstance(payload, dict) or not {"config", "state_dict"} <= set(payload):
         raise ModelFileError(f"{path}: not a drummernet model file (no configuration inside)")
     if payload.get("format", 0) > FORMAT_VERSION:

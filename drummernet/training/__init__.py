@@ -1,6 +1,11 @@
 """Unsupervised training: the loop, checkpoints and logs (thin over model, synth, losses)."""
 
-from drummernet.training.adapt import AdaptOptions, adapt
-from drummernet.training.trainer import SYNTH_KITS, TrainOptions, kit_tensor, train
+import lazy_loader
 
-__all__ = ["SYNTH_KITS", "AdaptOptions", "TrainOptions", "adapt", "kit_tensor", "train"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "adapt": ["AdaptOptions", "adapt"],
+        "trainer": ["SYNTH_KITS", "TrainOptions", "kit_tensor", "train"],
+    },
+)

@@ -22,6 +22,7 @@ import torch
 
 from drummernet.audio import AudioError, load_audio
 from drummernet.errors import DrummerNetError
+from drummernet.fileio import write_text
 from drummernet.kits.builders import build_from_folder
 from drummernet.kits.library import MANIFEST, Kit, get_kit, kit_one_shots
 from drummernet.losses import OnsetSpectrumLoss
@@ -107,7 +108,7 @@ def adapt(
     kits = [get_kit(k) for k in model.metadata.get("synth_kits") or SYNTH_KITS]
     if kit_folder is not None:
         kits = [_user_kit(kit_folder, work), *kits]
-    shots, notes = kit_one_shots(kits[0], kits[1:], components=config.components)
+    shots, notes = kit_one_shots(kits[0], components=config.components)
     kernels = prepare_kernels(shots, config)
 
     net = copy.deepcopy(model).train()
@@ -168,7 +169,7 @@ def adapt(
     metadata = {**model.metadata, "adaptation": summary}
     net.metadata = metadata
     save_model(net, out_path, metadata)
-    out_path.with_suffix(".md").write_text(_card(summary, out_path))
+    write_text(out_path.with_suffix(".md"), _card(summary, out_path))
     return summary
 
 

@@ -55,7 +55,8 @@ def load_checkpoint(path: str | Path, config: Config | None = None) -> dict[str,
     except FileNotFoundError:
         raise ModelFileError(f"{path}: checkpoint not found") from None
     except Exception as exc:
-        raise ModelFileError(f"{path}: not a readable checkpoint ({exc})") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ModelFileError(f"{path}: not a readable checkpoint ({reason})") from None
     if not isinstance(state, dict) or "model" not in state or "config" not in state:
         raise ModelFileError(f"{path}: not a drummernet training checkpoint")
     if config is not None:

@@ -35,6 +35,7 @@ from drummernet.datasets.annotations import load_dataset
 from drummernet.datasets.unlabeled import UnlabeledSegments
 from drummernet.errors import DrummerNetError
 from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
+from drummernet.fileio import atomic_write
 from drummernet.kits.library import get_kit, kit_one_shots
 from drummernet.losses import OnsetSpectrumLoss
 from drummernet.model.io import atomic_torch_save, load_model
@@ -85,14 +86,14 @@ class TrainOptions:
 
 def kit_tensor(names: list[str], config: Config) -> tuple[torch.Tensor, list[str]]:
     """Synthesizer kernels of the kits ``names``: ``(n_kits, K, kernel_samples)``,
-    and a note per component filled from another of the kits."""
+    and a note per component filled from a fallback kit (the one rule:
+    :data:`~drummernet.kits.library.DEFAULT_FALLBACKS`)."""
     kits = [get_kit(n) for n in names]
     if not kits:
         raise DrummerNetError("no synthesizer kit given")
     tensors, notes = [], []
     for kit in kits:
-        shots, filled = kit_one_shots(kit, [k for k in kits if k is not kit],
-                                      components=config.components)  # fmt: skip
+        shots, filled = kit_one_shots(kit, components=config.components)
         tensors.append(prepare_kernels(shots, config))
         notes += [f"{kit.name}: {note}" for note in filled]
     return torch.stack(tensors), notes
@@ -164,10 +165,10 @@ def plot_f1_curve(history: list[dict[str, Any]], path: Path) -> None:
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        atomic_write(path, lambda p: fig.savefig(p, dpi=100))
+    finally:
+        plt.close(fig)
 
 
 def _validation_due(step: int, items_per_step: int, every: int) -> bool:

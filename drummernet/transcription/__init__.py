@@ -1,17 +1,12 @@
 """Transcription: chunked inference, peak picking, note events and output files."""
 
-from drummernet.transcription.api import DEFAULT_MODEL, Transcription, get_model, transcribe
-from drummernet.transcription.notes import CLASS_SETS, Event, PeakPicking, pick_events
-from drummernet.transcription.peaks import pick_peaks
+import lazy_loader
 
-__all__ = [
-    "CLASS_SETS",
-    "DEFAULT_MODEL",
-    "Event",
-    "PeakPicking",
-    "Transcription",
-    "get_model",
-    "pick_events",
-    "pick_peaks",
-    "transcribe",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "api": ["DEFAULT_MODEL", "Transcription", "get_model", "transcribe"],
+        "notes": ["CLASS_SETS", "Event", "PeakPicking", "pick_events"],
+        "peaks": ["pick_peaks"],
+    },
+)

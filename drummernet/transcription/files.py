@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import glob
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from drummernet.audio import AUDIO_EXTENSIONS, load_audio
-from drummernet.errors import DrummerNetError
+from drummernet.errors import DrummerNetError, DrummerNetWarning
 from drummernet.transcription import outputs
 from drummernet.transcription.api import transcribe
 from drummernet.transcription.notes import PeakPicking
@@ -16,16 +17,27 @@ from drummernet.transcription.notes import PeakPicking
 def expand_inputs(inputs: Iterable[str]) -> list[Path]:
     """Files, folders (searched recursively for audio files) and glob patterns -> files.
 
-    A name that matches nothing is kept, so that it is reported as missing.
+    A name that matches nothing is kept, so that it is reported as missing. A
+    folder with no audio files is a :class:`DrummerNetError` when nothing else
+    was found, else a warning.
     """
     files: list[Path] = []
+    empty: list[str] = []
     for item in inputs:
         matches = sorted(glob.glob(item, recursive=True)) if glob.has_magic(item) else [item]
         for match in map(Path, matches or [item]):
             if match.is_dir():
-                files += sorted(p for p in match.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS)
+                found = sorted(p for p in match.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS)
+                files += found
+                if not found:
+                    empty.append(str(match))
             else:
                 files.append(match)
+    kinds = ", ".join(AUDIO_EXTENSIONS)
+    if empty and not files:
+        raise DrummerNetError(f"no audio files ({kinds}) found in {', '.join(empty)}")
+    for folder in empty:
+        warnings.warn(f"{folder}: no audio files ({kinds}) found", DrummerNetWarning, 2)
     return list(dict.fromkeys(files))
 
 

@@ -8,31 +8,15 @@ contributed most at its frame and the activation height there (its *strength*).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from drummernet.components import COMPONENTS, PAPER_CLASSES, component_class
+from drummernet.components import ALL_CLASSES, CLASS_SETS, COMPONENTS, component_class
 from drummernet.config import Config
 from drummernet.errors import ConfigError
 from drummernet.transcription.peaks import normalise, pick_peaks
-
-#: Every component's own class: the paper's three plus toms, cymbals, tambourine.
-ALL_CLASSES: dict[str, tuple[str, ...]] = {
-    "KD": ("KD_KD",),
-    "SD": ("SD_SD",),
-    "HH": ("HH_CHH", "HH_OHH", "HH_PHH"),
-    "TT": ("TT_HIT", "TT_MHT", "TT_HFT"),
-    "CY": ("CY_RDC", "CY_CRC"),
-    "OT": ("OT_TMB",),
-}
-#: Named class mappings for ``--classes``.
-CLASS_SETS: dict[str, Mapping[str, tuple[str, ...]]] = {
-    "paper": PAPER_CLASSES,
-    "all": ALL_CLASSES,
-    "components": {c: (c,) for c in COMPONENTS},
-}
 
 
 @dataclass(frozen=True)
@@ -88,6 +72,38 @@ class PeakPicking:
         tuned = dict(getattr(model, "metadata", {}).get("peak_picking") or {})
         return cls.from_config(model.config, **{**tuned, **changes})  # type: ignore[attr-defined]
 
+    @classmethod
+    def with_overrides(
+        cls,
+        model: object,
+        delta: float | None = None,
+        thresholds: Mapping[str, float] | None = None,
+        strict_classes: bool = False,
+        **changes: object,
+    ) -> PeakPicking:
+        """The model's parameters (:meth:`for_model`) changed as a user asks: ``delta``
+        is one threshold for every class (replacing the tuned ones), ``thresholds``
+        then sets single classes (``{"HH": 0.1}``; the others keep theirs),
+        ``strict_classes`` drops what tuning added to a class's curve, and
+        ``changes`` (e.g. ``wait_s``, ``floor``) replace fields; ``None`` values
+        are ignored. The one place where command-line overrides are applied."""
+        fields = {k: v for k, v in changes.items() if v is not None}
+        if delta is not None:
+            fields.update(delta=delta, deltas={})
+        if strict_classes:
+            fields["add_components"] = {}
+        base = cls.for_model(model, **fields)
+        if thresholds:
+            known = set(ALL_CLASSES) | set(COMPONENTS)
+            unknown = [label for label in thresholds if label not in known]
+            if unknown:
+                raise ConfigError(
+                    f"--threshold names an unknown class {unknown[0]!r}; known: "
+                    f"{', '.join(sorted(known))}"
+                )
+            base = replace(base, deltas={**base.deltas, **thresholds})
+        return base
+
     def to_dict(self) -> dict:
         """JSON-ready parameters (for model metadata and reports)."""
         added = {label: list(members) for label, members in self.add_components.items()}
@@ -95,6 +111,20 @@ class PeakPicking:
 
     def delta_for(self, name: str) -> float:
         return float(self.deltas.get(name, self.delta))
+
+
+def parse_thresholds(pairs: Sequence[str]) -> dict[str, float]:
+    """``["HH=0.1", ...]`` -> ``{"HH": 0.1}``; :class:`ConfigError` for a malformed pair."""
+    out = {}
+    for pair in pairs:
+        label, sep, value = pair.partition("=")
+        try:
+            out[label] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not label:
+            raise ConfigError(f"--threshold expects CLASS=DELTA, e.g. HH=0.3; got {pair!r}")
+    return out
 
 
 @dataclass(frozen=True)

@@ -10,35 +10,22 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mido
 import numpy as np
 
 from drummernet.components import GM_NOTES
-from drummernet.errors import DrummerNetError
-from drummernet.transcription.api import Transcription
+from drummernet.fileio import atomic_write, write_text
+
+if TYPE_CHECKING:  # the type only: writing outputs needs no torch
+    from drummernet.transcription.api import Transcription
 
 FORMATS = ("mid", "csv", "json", "png")
 TICKS_PER_BEAT = 480
 TEMPO = 500_000  # microseconds per beat (120 bpm)
 NOTE_SECONDS = 0.05  # length of each written note
-
-
-class OutputError(DrummerNetError):
-    """An output file that cannot be written."""
-
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}{path.suffix}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
 def write_midi(transcription: Transcription, path: str | Path) -> None:
@@ -59,7 +46,7 @@ def write_midi(transcription: Transcription, path: str | Path) -> None:
         track.append(message.copy(time=tick - last_tick))
         last_tick = tick
     midi = mido.MidiFile(type=0, ticks_per_beat=TICKS_PER_BEAT, tracks=[track])
-    _atomic(Path(path), lambda p: midi.save(str(p)))
+    atomic_write(path, lambda p: midi.save(str(p)))
 
 
 def write_csv(transcription: Transcription, path: str | Path) -> None:
@@ -73,7 +60,7 @@ def write_csv(transcription: Transcription, path: str | Path) -> None:
                 writer.writerow([f"{e.time:.4f}", e.label, e.component, f"{e.strength:.4f}",
                                  e.velocity])  # fmt: skip
 
-    _atomic(Path(path), write)
+    atomic_write(path, write)
 
 
 def to_dict(transcription: Transcription) -> dict:
@@ -101,7 +88,7 @@ def to_dict(transcription: Transcription) -> dict:
 def write_json(transcription: Transcription, path: str | Path) -> None:
     """The events and a summary as JSON."""
     text = json.dumps(to_dict(transcription), indent=1) + "\n"
-    _atomic(Path(path), lambda p: p.write_text(text))
+    write_text(path, text)
 
 
 def write_png(
@@ -139,7 +126,7 @@ def write_png(
     fig.suptitle(Path(transcription.source).name or "transcription", fontsize=10)
     fig.tight_layout()
     try:
-        _atomic(Path(path), lambda p: fig.savefig(p, dpi=100, format="png"))
+        atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
     finally:
         plt.close(fig)
 
