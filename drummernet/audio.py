@@ -16,6 +16,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from drummernet.config import SAMPLE_RATE
 from drummernet.errors import DrummerNetError, DrummerNetWarning
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
@@ -99,7 +100,7 @@ def _cannot_decode(path: Path, exc: Exception) -> AudioError:
     return AudioError(f"{path}: cannot decode audio ({reason})")
 
 
-def load_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
+def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """Decode ``path`` to mono float32 at ``sample_rate`` Hz.
 
     Raises :class:`AudioError` for a missing, unreadable, empty or non-finite file.
@@ -117,7 +118,7 @@ def load_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
 
 
 def stream_audio(
-    path: str | Path, sample_rate: int = 16000, block_seconds: float = 10.0
+    path: str | Path, sample_rate: int = SAMPLE_RATE, block_seconds: float = 10.0
 ) -> Iterator[np.ndarray]:
     """Decode ``path`` block by block to mono float32 at ``sample_rate`` Hz.
 

@@ -197,7 +197,7 @@ def _transcribe_job(job: tuple) -> tuple[str, dict[str, int] | None, str | None]
     # A bar in audio seconds for each file in its turn (not from worker processes).
     bar = tqdm(unit="s", unit_scale=True, desc=Path(path).name[:30], leave=False, disable=not show)
     try:
-        counts = transcribe_file(path, **kwargs, progress=lambda n: bar.update(n / 16000))
+        counts = transcribe_file(path, **kwargs, progress=bar.update)
         return str(path), counts, None
     except DrummerNetError as exc:
         return str(path), None, str(exc)
@@ -396,6 +396,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         init=args.init,
     )
     summary = train(config, options, resume=args.resume)
+    code = 130 if summary["stopped"] == "interrupted" else 0
+    if not summary["lead"]:  # under torchrun, rank 0 alone reports
+        return code
     for note in summary["kit_notes"]:
         print(f"note: kit {note}", file=sys.stderr)
     for skipped in summary["skipped"]:
@@ -406,7 +409,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"best validation F1 {best if best is not None else 'not measured'}; "
         f"models in {summary['out_dir']} (best.pt, last.pt)"
     )
-    return 130 if summary["stopped"] == "interrupted" else 0
+    return code
 
 
 def _add_peak_picking_options(p: argparse.ArgumentParser) -> None:
@@ -554,7 +557,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--kit", action="append", help="synthesizer kit (repeatable; default: FluidR3)")
     p.add_argument("--steps", type=int, default=10_000, help="total optimizer steps")
-    p.add_argument("--batch-size", type=int, help="segments per step (default: the config's)")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        help="segments per step and per process (under torchrun the step holds "
+        "batch-size x processes segments; default: the config's)",
+    )
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
     p.add_argument("--validation", help="labeled set for F1 during training (e.g. a render)")
     p.add_argument("--validate-every", type=int, default=1000, help="steps between validations")

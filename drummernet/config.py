@@ -29,6 +29,9 @@ from typing import Any
 from drummernet.components import COMPONENTS
 from drummernet.errors import ConfigError
 
+#: Hz: the default rate of network input, synthesizer output, kits and rendered data.
+SAMPLE_RATE = 16000
+
 _CHOICES: dict[str, tuple[str, ...]] = {
     "temporal_model": ("gru", "conv"),
     "activation": ("sparsemax", "softmax"),
@@ -43,7 +46,7 @@ class Config:
     name: str = "paper"
 
     # --- audio -----------------------------------------------------------
-    sample_rate: int = 16000  # Hz, of network input and synthesizer output
+    sample_rate: int = SAMPLE_RATE  # Hz, of network input and synthesizer output
     components: tuple[str, ...] = field(default=COMPONENTS)
 
     # --- analysis network: 1-D U-net on the waveform ---------------------

@@ -167,6 +167,7 @@ def test_two_process_data_parallel_run(audio_dir, tmp_path):
     state = load_checkpoint(list_checkpoints(run / "checkpoints")[-1])
     assert state["items"] == 2 * 2 * 2  # steps x batch x processes
     assert (run / "last.pt").is_file() and (run / "train.csv").is_file()
+    assert result.stdout.decode().count("done at step 2") == 1  # rank 0 alone reports
 
 
 def test_cli_train_reports_an_unreadable_data_folder(tmp_path, capsys):

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from drummernet.audio import write_audio
+from drummernet.config import SAMPLE_RATE
 from drummernet.datasets.augment import DRY, Augmentation, apply_effects, pitch_shift, velocity_gain
 from drummernet.datasets.midi import GMD_SPLITS, Hit, MidiError, read_drum_midi
 from drummernet.errors import DrummerNetError, KitError
@@ -54,7 +55,7 @@ def render_hits(
     fallbacks: Sequence[Kit] = (),
     augmentation: Augmentation = DRY,
     rng: np.random.Generator | None = None,
-    sample_rate: int = 16000,
+    sample_rate: int = SAMPLE_RATE,
     tail_s: float = 1.0,
 ) -> tuple[np.ndarray, list[Hit], dict]:
     """Mix the one-shots of ``kit`` at the hits' times and velocities.
@@ -157,7 +158,7 @@ def render_set(
     fallbacks: Sequence[str] = ("fluidr3-standard",),
     augmentation: Augmentation = DRY,
     seed: int = 0,
-    sample_rate: int = 16000,
+    sample_rate: int = SAMPLE_RATE,
     workers: int = 1,
     progress: Callable | None = None,
     overwrite: bool = False,

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from drummernet.audio import AUDIO_EXTENSIONS, AudioError, load_audio
+from drummernet.config import SAMPLE_RATE
 from drummernet.errors import DrummerNetError
 from drummernet.fileio import atomic_write
 
@@ -83,7 +84,7 @@ class UnlabeledSegments(torch.utils.data.Dataset):
         paths: Iterable[str | Path],
         cache_dir: str | Path,
         seconds: float = 2.0,
-        sample_rate: int = 16000,
+        sample_rate: int = SAMPLE_RATE,
         silence_db: float = -60.0,
         length: int = 10000,
         seed: int = 0,

@@ -17,12 +17,13 @@ from collections.abc import Mapping, Sequence
 import librosa
 import numpy as np
 
+from drummernet.config import SAMPLE_RATE
 from drummernet.kits.library import get_kit
 from drummernet.transcription.notes import CLASS_SETS
 from drummernet.transcription.peaks import normalise, pick_peaks
 
 EPS = 1e-10
-N_FFT, HOP = 2048, 256  # at 16 kHz: 128 ms window, 16 ms hop
+N_FFT, HOP = 2048, 256  # at SAMPLE_RATE (16 kHz): 128 ms window, 16 ms hop
 TEMPLATE_FRAMES = 10
 #: The synthesizer kits whose one-shots make the default templates.
 TEMPLATE_KITS = ("fluidr3-standard", "fluidr3-room", "fluidr3-power")
@@ -134,7 +135,7 @@ def nmfd_transcriber(
     delta: float | Mapping[str, float] = 0.15,
     iterations: int = 30,
 ):
-    """A transcriber (16 kHz audio -> {label: onsets}) for the evaluation harness.
+    """A transcriber (audio at SAMPLE_RATE -> {label: onsets}) for the evaluation harness.
 
     One template per class, from the class's first component (KD_KD, SD_SD,
     HH_CHH ...), averaged over ``kits``; ``delta``: one peak-picking threshold or
@@ -153,7 +154,7 @@ def nmfd_transcriber(
 
 
 def _onsets(h: np.ndarray, labels: list[str], deltas: Mapping[str, float]) -> dict:
-    rate = 16000 / HOP
+    rate = SAMPLE_RATE / HOP
     return {
         label: pick_peaks(normalise(h[i]), rate, deltas[label]) / rate
         for i, label in enumerate(labels)
@@ -175,7 +176,7 @@ def tune_nmfd(
     templates = class_templates(classes)
     cached = []
     for track in tracks:
-        audio, reference = _crop(track, classes, max_seconds, 0.05)
+        audio, reference = _crop(track, classes, max_seconds, 0.05, SAMPLE_RATE)
         cached.append((activations_in_blocks(audio, templates), reference))
     table = []
     for delta in candidates:
@@ -196,8 +197,8 @@ def activations_in_blocks(
 ) -> np.ndarray:
     """NMFD activations ``(R, frames)`` of any length of audio, factorised in blocks of
     ``block_s`` (plus ``context_s`` either side, discarded), so memory stays bounded."""
-    hop = round(block_s * 16000 / HOP) * HOP
-    context = round(context_s * 16000 / HOP) * HOP
+    hop = round(block_s * SAMPLE_RATE / HOP) * HOP
+    context = round(context_s * SAMPLE_RATE / HOP) * HOP
     frames = len(audio) // HOP + 1
     out = np.zeros((templates.shape[1], frames))
     for start in range(0, len(audio), hop):

@@ -14,23 +14,28 @@ import numpy as np
 
 from drummernet.audio import load_audio
 from drummernet.components import COMPONENTS, component_class
+from drummernet.config import SAMPLE_RATE
 from drummernet.datasets.annotations import Track, class_onsets
 from drummernet.evaluation.metrics import WINDOW_S, ClassScore, score_track, summarise
 from drummernet.model.network import AnalysisNetwork
 from drummernet.transcription.api import Transcription, transcribe
 from drummernet.transcription.notes import CLASS_SETS, PeakPicking, pick_events
 
-#: A transcriber: (16 kHz mono audio) -> {label: onset times in s}.
+#: A transcriber: (mono audio at ``sample_rate``) -> {label: onset times in s}.
 Transcriber = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 #: Cached network runs on a set of tracks: ``(transcription, reference onsets)`` pairs.
 Runs = Sequence[tuple[Transcription, dict[str, np.ndarray]]]
 
 
-def _crop(track: Track, classes: str, max_seconds: float | None, window: float):
-    audio = load_audio(track.audio_path)
+def _crop(
+    track: Track, classes: str, max_seconds: float | None, window: float, sample_rate: int
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A track's audio at ``sample_rate`` and its reference onsets, both cut at
+    ``max_seconds`` (onsets within ``window`` of the cut left out)."""
+    audio = load_audio(track.audio_path, sample_rate)
     reference = class_onsets(track.components, CLASS_SETS[classes])
     if max_seconds is not None:
-        audio = audio[: int(max_seconds * 16000)]
+        audio = audio[: int(max_seconds * sample_rate)]
         reference = {k: v[v < max_seconds - window] for k, v in reference.items()}
     return audio, reference
 
@@ -51,15 +56,17 @@ def evaluate_tracks(
     max_seconds: float | None = None,
     window: float = WINDOW_S,
     progress: Callable | None = None,
+    sample_rate: int = SAMPLE_RATE,
 ) -> dict:
     """Score any ``transcriber`` on ``tracks``: :func:`summarise` plus per-track F1.
 
-    ``max_seconds`` scores only the start of each track (its reference cropped too).
+    ``max_seconds`` scores only the start of each track (its reference cropped too);
+    the transcriber is given mono audio at ``sample_rate``.
     """
     labels = list(CLASS_SETS[classes])
     per_track = []
     for track in progress(tracks) if progress else tracks:
-        audio, reference = _crop(track, classes, max_seconds, window)
+        audio, reference = _crop(track, classes, max_seconds, window, sample_rate)
         per_track.append(score_track(reference, transcriber(audio), labels, window))
     return _summary([t.name for t in tracks], per_track, labels)
 
@@ -75,8 +82,9 @@ def model_activations(
     """Run the network once per track: ``(transcription, reference onsets)`` pairs."""
     out = []
     for track in progress(tracks) if progress else tracks:
-        audio, reference = _crop(track, classes, max_seconds, window)
-        out.append((transcribe(audio, sr=16000, model=model, classes=classes), reference))
+        rate = model.config.sample_rate
+        audio, reference = _crop(track, classes, max_seconds, window, rate)
+        out.append((transcribe(audio, sr=rate, model=model, classes=classes), reference))
     return out
 
 

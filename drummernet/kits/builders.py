@@ -25,10 +25,9 @@ import numpy as np
 
 from drummernet.audio import AUDIO_EXTENSIONS, AudioError, load_audio, write_audio
 from drummernet.components import COMPONENTS, GM_NOTES
+from drummernet.config import SAMPLE_RATE
 from drummernet.errors import KitError
 from drummernet.kits.library import MANIFEST, Kit, Layer
-
-SAMPLE_RATE = 16000
 
 # (component, pattern) tried in order on a lower-cased instrument or file name;
 # the first component whose pattern matches wins.

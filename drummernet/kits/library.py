@@ -24,6 +24,7 @@ import numpy as np
 
 from drummernet.audio import AudioError, load_audio
 from drummernet.components import COMPONENTS
+from drummernet.config import SAMPLE_RATE
 from drummernet.errors import KitError
 from drummernet.fileio import write_text
 
@@ -50,7 +51,7 @@ class Kit:
     source: str = ""
     license: str = ""
     attribution: str = ""
-    sample_rate: int = 16000
+    sample_rate: int = SAMPLE_RATE
     _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -58,7 +59,9 @@ class Kit:
         """Components of the 11-piece vocabulary this kit has no sample for."""
         return [c for c in COMPONENTS if c not in self.layers]
 
-    def one_shot(self, component: str, velocity: int = 98, sample_rate: int = 16000) -> np.ndarray:
+    def one_shot(
+        self, component: str, velocity: int = 98, sample_rate: int = SAMPLE_RATE
+    ) -> np.ndarray:
         """The sample of ``component`` for MIDI ``velocity``, mono float32 at ``sample_rate``.
 
         The layer whose range holds ``velocity`` is used (the nearest one if none does).
@@ -131,7 +134,7 @@ def load_kit(path: str | Path) -> Kit:
             source=data.get("source", ""),
             license=data.get("license", ""),
             attribution=data.get("attribution", ""),
-            sample_rate=data.get("sample_rate", 16000),
+            sample_rate=data.get("sample_rate", SAMPLE_RATE),
         )
     except (KeyError, TypeError) as exc:
         raise KitError(f"{manifest}: malformed manifest ({exc})") from None
@@ -215,7 +218,7 @@ def kit_one_shots(
     kit: Kit,
     fallbacks: list[Kit] | None = None,
     velocity: int = 98,
-    sample_rate: int = 16000,
+    sample_rate: int = SAMPLE_RATE,
     components: tuple[str, ...] = COMPONENTS,
 ) -> tuple[list[np.ndarray], list[str]]:
     """One sample per component for the synthesizer, filling gaps from ``fallbacks``.

@@ -11,6 +11,7 @@ import numpy as np
 import scipy.signal
 
 from drummernet.components import COMPONENTS
+from drummernet.config import SAMPLE_RATE
 
 
 def _envelope(t: np.ndarray, decay_s: float) -> np.ndarray:
@@ -27,7 +28,7 @@ def _swept_sine(t: np.ndarray, f_start: float, f_end: float, sweep_s: float) -> 
     return np.sin(2 * np.pi * np.cumsum(freq) / (1 / (t[1] - t[0])))
 
 
-def synthetic_kit(sample_rate: int = 16000, seed: int = 0) -> dict[str, np.ndarray]:
+def synthetic_kit(sample_rate: int = SAMPLE_RATE, seed: int = 0) -> dict[str, np.ndarray]:
     """One-shots for the 11 components, each 1 s of mono float32 audio peaking at 1.
 
     Returns a mapping from component name (see :data:`COMPONENTS`) to samples.

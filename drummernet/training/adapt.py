@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import datetime
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from drummernet.losses import OnsetSpectrumLoss
 from drummernet.model.io import save_model
 from drummernet.model.network import AnalysisNetwork
 from drummernet.synth import Synthesizer, prepare_kernels
+from drummernet.training.step import eval_loss, train_step
 from drummernet.training.trainer import SYNTH_KITS
 
 
@@ -67,6 +68,33 @@ def _segments(arrays: list[np.ndarray], n: int, length: int, rng: np.random.Gene
     return torch.from_numpy(np.stack(out).astype(np.float32))
 
 
+def _split_files(
+    paths: Sequence[str | Path], sample_rate: int, length: int, holdout: float
+) -> tuple[list[np.ndarray], list[np.ndarray], list[str], list[str]]:
+    """Decode ``paths``; each usable file's first part for adapting and its last
+    ``holdout`` fraction held back: ``(train parts, held parts, used, skipped)``.
+    Raises :class:`DrummerNetError` when no file is usable."""
+    train_parts, held_parts, used, skipped = [], [], [], []
+    for path in paths:
+        try:
+            y = load_audio(path, sample_rate)
+        except AudioError as exc:
+            skipped.append(str(exc))
+            continue
+        cut = int(len(y) * (1 - holdout))
+        if cut < length or len(y) - cut < length or np.max(np.abs(y)) < 1e-4:
+            skipped.append(f"{path}: too short or silent to adapt on")
+            continue
+        train_parts.append(y[:cut])
+        held_parts.append(y[cut:])
+        used.append(str(path))
+    if not used:
+        raise DrummerNetError(
+            "no usable audio to adapt on" + (f" ({skipped[0]})" if skipped else "")
+        )
+    return train_parts, held_parts, used, skipped
+
+
 def adapt(
     model: AnalysisNetwork,
     audio_paths: Sequence[str | Path],
@@ -86,24 +114,9 @@ def adapt(
         raise DrummerNetError(f"{out_path}: adapting never overwrites the input model")
     config = model.config
     length = round(config.segment_seconds * config.sample_rate)
-    train_parts, held_parts, used, skipped = [], [], [], []
-    for path in audio_paths:
-        try:
-            y = load_audio(path, config.sample_rate)
-        except AudioError as exc:
-            skipped.append(str(exc))
-            continue
-        cut = int(len(y) * (1 - options.holdout))
-        if cut < length or len(y) - cut < length or np.max(np.abs(y)) < 1e-4:
-            skipped.append(f"{path}: too short or silent to adapt on")
-            continue
-        train_parts.append(y[:cut])
-        held_parts.append(y[cut:])
-        used.append(str(path))
-    if not used:
-        raise DrummerNetError(
-            "no usable audio to adapt on" + (f" ({skipped[0]})" if skipped else "")
-        )
+    train_parts, held_parts, used, skipped = _split_files(
+        audio_paths, config.sample_rate, length, options.holdout
+    )
     work = out_path.parent
     kits = [get_kit(k) for k in model.metadata.get("synth_kits") or SYNTH_KITS]
     if kit_folder is not None:
@@ -116,40 +129,14 @@ def adapt(
     optimizer = torch.optim.Adam(net.parameters(), lr=options.learning_rate)
     rng = np.random.default_rng(options.seed)
     held = _segments(held_parts, options.held_segments, length, np.random.default_rng(12345))
-
-    def held_loss() -> float:
-        net.eval()
-        with torch.no_grad():
-            value = float(loss_fn(synth(net(held)), held))
-        net.train()
-        return value
-
-    from tqdm import tqdm
-
     start = time.monotonic()
-    before = best = held_loss()
-    best_state, best_step, waited, step = copy.deepcopy(net.state_dict()), 0, 0, 0
-    history = [{"step": 0, "held_loss": round(before, 5)}]
-    bar = tqdm(range(options.steps), unit="step", disable=not options.progress, desc="adapt")
-    for step in range(1, options.steps + 1):
-        batch = _segments(train_parts, options.batch_size, length, rng)
-        loss = loss_fn(synth(net(batch)), batch)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        bar.update(1)
-        if step % options.eval_every == 0 or step == options.steps:
-            current = held_loss()
-            history.append({"step": step, "held_loss": round(current, 5)})
-            bar.set_postfix(held_loss=f"{current:.4f}", start=f"{before:.4f}")
-            if current < best:
-                best, best_step, waited = current, step, 0
-                best_state = copy.deepcopy(net.state_dict())
-            else:
-                waited += 1
-                if waited >= options.patience:
-                    break
-    bar.close()
+    best, best_state, best_step, history = _adapt_loop(
+        net, lambda: _segments(train_parts, options.batch_size, length, rng),
+        lambda: eval_loss(net, synth, loss_fn, held),
+        lambda batch: train_step(net, synth, loss_fn, optimizer, batch),
+        options,
+    )  # fmt: skip
+    before, step = history[0]["held_loss"], history[-1]["step"]
     net.load_state_dict(best_state)
     net.eval()
     summary = {
@@ -160,7 +147,7 @@ def adapt(
         "user_kit": str(kit_folder) if kit_folder else None,
         "steps_run": step,
         "kept_step": best_step,
-        "held_loss_before": round(before, 5),
+        "held_loss_before": before,
         "held_loss_after": round(best, 5),
         "history": history,
         "seconds": round(time.monotonic() - start, 1),
@@ -171,6 +158,44 @@ def adapt(
     save_model(net, out_path, metadata)
     write_text(out_path.with_suffix(".md"), _card(summary, out_path))
     return summary
+
+
+def _adapt_loop(
+    net: torch.nn.Module,
+    next_batch: Callable[[], torch.Tensor],
+    held_loss: Callable[[], float],
+    step: Callable[[torch.Tensor], float],
+    options: AdaptOptions,
+) -> tuple[float, dict, int, list[dict]]:
+    """Steps with early stopping on the held-back loss: ``(best held loss, its
+    weights, its step (0: the starting weights), history of held losses)``.
+
+    The held-back loss is measured before the first step, every ``eval_every``
+    steps and after the last, so the last entry of the history is the step run last.
+    """
+    from tqdm import tqdm
+
+    before = best = held_loss()
+    best_state, best_step, waited = copy.deepcopy(net.state_dict()), 0, 0
+    history = [{"step": 0, "held_loss": round(before, 5)}]
+    bar = tqdm(total=options.steps, unit="step", disable=not options.progress, desc="adapt")
+    for i in range(1, options.steps + 1):
+        step(next_batch())
+        bar.update(1)
+        if i % options.eval_every and i != options.steps:
+            continue
+        current = held_loss()
+        history.append({"step": i, "held_loss": round(current, 5)})
+        bar.set_postfix(held_loss=f"{current:.4f}", start=f"{before:.4f}")
+        if current < best:
+            best, best_step, waited = current, i, 0
+            best_state = copy.deepcopy(net.state_dict())
+        else:
+            waited += 1
+            if waited >= options.patience:
+                break
+    bar.close()
+    return best, best_state, best_step, history
 
 
 def _card(summary: dict, out_path: Path) -> str:

@@ -16,6 +16,7 @@ exactly the data the uninterrupted run would have seen.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import platform
@@ -47,6 +48,7 @@ from drummernet.training.checkpoints import (
     model_payload,
     save_checkpoint,
 )
+from drummernet.training.step import train_step
 
 #: The synthesizer's kits by default: the FluidR3 presets shipped in the package.
 SYNTH_KITS = (
@@ -183,37 +185,94 @@ def _validation_due(step: int, items_per_step: int, every: int) -> bool:
 def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[str, Any]:
     """Run (or resume) training; returns a summary (steps, items, best F1, stop reason)."""
     config.validate()
-    rank, world = _distributed()
+    rank, world, device = _join_processes(options.device)
     lead = rank == 0
-    device = _device(options.device)
+    # weights first: a bad --init or checkpoint is reported before any audio is decoded
+    run = _Run.open(config, options, resume, device, world)
+    kits, kit_notes = kit_tensor(options.kits, config)
+    kits = kits.to(device)
+    segments = _segments(config, options, run.out)
+    loader = torch.utils.data.DataLoader(
+        segments,
+        batch_sampler=StepBatches(run.step, options.steps, config.batch_size, rank, world),
+        num_workers=options.workers,
+        pin_memory=device.type == "cuda",
+    )
+    net = _data_parallel(run.model, device, world)
+    synth, loss_fn = Synthesizer().to(device), OnsetSpectrumLoss(config).to(device)
+    tracks = []  # validation runs on rank 0 only
+    if lead and options.validation:
+        tracks = load_dataset(options.validation)[: options.validation_tracks]
+    if lead:
+        run.tensorboard = _tensorboard(run.out / "tensorboard")
+    log = _TrainLog(run, enabled=lead)
+    if tracks and run.step == 0 and not run.history:
+        run.validate(tracks)  # the untrained network: where the curve starts
+    with _stop_on_sigterm(enabled=lead or world == 1) as stop:
+        try:
+            for audio in loader:
+                kit = kits[_kit_index(options.seed, run.step, len(kits))]
+                audio = audio.to(device, non_blocking=True)
+                loss = train_step(net, synth, loss_fn, run.optimizer, audio, kit)
+                run.step += 1
+                log.step(loss)
+                if lead:
+                    run.after_step(tracks)
+                if options.max_minutes is not None and run.minutes() >= options.max_minutes:
+                    stop["reason"] = "time limit"
+                if stop["reason"] != "done":
+                    break
+        except KeyboardInterrupt:
+            stop["reason"] = "interrupted"
+        finally:
+            log.close()
+    if lead:
+        run.finish(tracks)
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return {
+        "step": run.step,
+        "items": run.items,
+        "best_f1": run.best if run.history else None,
+        "stopped": stop["reason"],
+        "kit_notes": kit_notes,
+        "skipped": [f"{s.path}: {s.reason}" for s in segments.skipped],
+        "out_dir": str(run.out),
+        "lead": lead,
+    }
+
+
+def _kit_index(seed: int, step: int, n_kits: int) -> int:
+    """The synthesizer kit of ``step``: drawn by ``(seed, step)``, so a resumed run
+    uses the kits the uninterrupted one would have."""
+    return int(np.random.default_rng([seed, step]).integers(n_kits))
+
+
+def _join_processes(device_name: str) -> tuple[int, int, torch.device]:
+    """``(rank, world, device)``; joins the process group when started by ``torchrun``
+    (one GPU per process, by ``LOCAL_RANK``)."""
+    rank, world = _distributed()
+    device = _device(device_name)
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
     if device.type == "cuda" and world > 1:
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         torch.cuda.set_device(device)
-    out = Path(options.out_dir)
-    ckpt_dir = out / "checkpoints"
-    existing = list_checkpoints(ckpt_dir)
-    if existing and not resume:
-        raise DrummerNetError(f"{out} already holds a run; pass --resume or another --out")
-    out.mkdir(parents=True, exist_ok=True)
+    return rank, world, device
 
-    # weights first: a bad --init or checkpoint is reported before any audio is decoded
-    torch.manual_seed(options.seed)
-    model = AnalysisNetwork(config).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    step, history, best, elapsed_before = 0, [], -1.0, 0.0
-    if options.init and not existing:
-        _start_from(model, options.init)
-    if existing:
-        state = load_checkpoint(existing[-1], config)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        step, history = state["step"], state["history"]
-        best, elapsed_before = state["best"], state["elapsed_s"]
-    kits, kit_notes = kit_tensor(options.kits, config)
-    kits = kits.to(device)
-    segments = UnlabeledSegments(
+
+def _data_parallel(model: AnalysisNetwork, device: torch.device, world: int) -> torch.nn.Module:
+    """``model`` wrapped for data-parallel training when there are several processes."""
+    if world == 1:
+        return model
+    ids = [device.index] if device.type == "cuda" else None
+    return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+
+
+def _segments(config: Config, options: TrainOptions, out: Path) -> UnlabeledSegments:
+    """The endless stream of training segments (item ``i`` drawn by ``(seed, i)``)."""
+    return UnlabeledSegments(
         options.data,
         options.cache_dir or out / "cache",
         seconds=config.segment_seconds,
@@ -222,153 +281,172 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
         length=2**62,
         workers=max(4, options.workers),
     )
-    net = model
-    if world > 1:
-        net = torch.nn.parallel.DistributedDataParallel(
-            model, device_ids=[device.index] if device.type == "cuda" else None
-        )
-    loss_fn = OnsetSpectrumLoss(config).to(device)
-    synth = Synthesizer().to(device)
-    tracks = []
-    if options.validation and lead:
-        tracks = load_dataset(options.validation)[: options.validation_tracks]
 
-    batch = config.batch_size
-    items_per_step = batch * world
-    loader = torch.utils.data.DataLoader(
-        segments,
-        batch_sampler=StepBatches(step, options.steps, batch, rank, world),
-        num_workers=options.workers,
-        pin_memory=device.type == "cuda",
-    )
+
+@contextlib.contextmanager
+def _stop_on_sigterm(enabled: bool) -> Iterator[dict[str, str]]:
+    """A ``{"reason": ...}`` that SIGTERM sets to ``"terminated"`` (the loop then stops
+    after its step and saves as usual); the previous handler is restored on exit."""
     stop = {"reason": "done"}
 
     def on_term(signum: int, frame: object) -> None:
         stop["reason"] = "terminated"
 
-    previous = signal.signal(signal.SIGTERM, on_term) if lead or world == 1 else None
-    started = time.monotonic()
-    log_loss, log_n, log_t = 0.0, 0, time.monotonic()
-    tb = _tensorboard(out / "tensorboard") if lead else None
-
-    def snapshot() -> dict[str, Any]:
-        return {
-            "step": step,
-            "items": step * items_per_step,
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "config": config.to_dict(),
-            "options": asdict(options),
-            "history": history,
-            "best": best,
-            "elapsed_s": elapsed_before + time.monotonic() - started,
-        }
-
-    def metadata(state: dict[str, Any], score: dict | None) -> dict[str, Any]:
-        return {
-            "trained_steps": state["step"],
-            "trained_items": state["items"],
-            "segment_seconds": config.segment_seconds,
-            "training_data": list(options.data),
-            "synth_kits": list(options.kits),
-            "training_seconds": round(state["elapsed_s"], 1),
-            "hardware": _hardware(device, world),
-            "validation": options.validation,
-            "validation_f1": score,
-        }
-
-    def record_validation(best: float) -> float:
-        """Score the model now, log it, plot Figure 4, keep best.pt; the new best."""
-        score = _validate(model, tracks, options)
-        history.append({"step": step, "items": step * items_per_step, **score})
-        _append_csv(out / "validation.csv", history[-1])
-        if tb is not None:
-            for label, value in score.items():
-                tb.add_scalar(f"f1/{label}", value, step * items_per_step)
-        plot_f1_curve(history, out / "f1_vs_items.png")
-        if score["mean"] > best:
-            state = snapshot()
-            atomic_torch_save(model_payload(state, metadata(state, score)), out / "best.pt")
-            return score["mean"]
-        return best
-
-    from tqdm import tqdm
-
-    bar = tqdm(
-        total=options.steps,
-        initial=step,
-        unit="step",
-        disable=not (lead and options.progress),
-        dynamic_ncols=True,
-    )
-    if lead and tracks and step == 0 and not history:
-        best = record_validation(best)  # the untrained network: where the curve starts
+    previous = signal.signal(signal.SIGTERM, on_term) if enabled else None
     try:
-        for audio in loader:
-            kit = kits[int(np.random.default_rng([options.seed, step]).integers(len(kits)))]
-            audio = audio.to(device, non_blocking=True)
-            estimate = synth(net(audio), kit)
-            loss = loss_fn(estimate, audio)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            step += 1
-            log_loss, log_n = log_loss + float(loss.detach()), log_n + 1
-            bar.update(1)
-            if lead and (step % options.log_every == 0 or step == options.steps):
-                now = time.monotonic()
-                rate = log_n * items_per_step / (now - log_t)
-                row = {
-                    "step": step,
-                    "items": step * items_per_step,
-                    "loss": round(log_loss / log_n, 5),
-                    "items_per_s": round(rate, 3),
-                    "elapsed_s": round(elapsed_before + now - started, 1),
-                }
-                _append_csv(out / "train.csv", row)
-                if tb is not None:
-                    tb.add_scalar("loss", row["loss"], row["items"])
-                    tb.add_scalar("items_per_s", rate, row["items"])
-                bar.set_postfix(loss=f"{row['loss']:.4f}", seg_s=f"{rate:.1f}")
-                log_loss, log_n, log_t = 0.0, 0, now
-            if lead and tracks and _validation_due(step, items_per_step, options.validate_every):
-                best = record_validation(best)
-            if lead and step % options.checkpoint_every == 0:
-                save_checkpoint(ckpt_dir, snapshot(), options.keep)
-            minutes = (time.monotonic() - started) / 60
-            if options.max_minutes is not None and minutes >= options.max_minutes:
-                stop["reason"] = "time limit"
-            if stop["reason"] != "done":
-                break
-    except KeyboardInterrupt:
-        stop["reason"] = "interrupted"
+        yield stop
     finally:
-        bar.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    if lead and tracks and step and (not history or history[-1]["step"] != step):
-        best = record_validation(best)
-    if lead:
-        state = snapshot()
-        save_checkpoint(ckpt_dir, state, options.keep)
-        last_score = history[-1] if history and history[-1]["step"] == step else None
-        atomic_torch_save(model_payload(state, metadata(state, last_score)), out / "last.pt")
-        if not (out / "best.pt").exists():
-            atomic_torch_save(model_payload(state, metadata(state, None)), out / "best.pt")
-        if tb is not None:
-            tb.close()
-    if world > 1:
-        dist.barrier()
-        dist.destroy_process_group()
-    return {
-        "step": step,
-        "items": step * items_per_step,
-        "best_f1": best if history else None,
-        "stopped": stop["reason"],
-        "kit_notes": kit_notes,
-        "skipped": [f"{s.path}: {s.reason}" for s in segments.skipped],
-        "out_dir": str(out),
-    }
+
+
+class _Run:
+    """The state of one run and its folder: weights, optimizer, step, validation
+    history, best F1 and time; it saves checkpoints and model files (rank 0 only)."""
+
+    def __init__(self, config: Config, options: TrainOptions, model: AnalysisNetwork,
+                 device: torch.device, world: int) -> None:  # fmt: skip
+        self.config, self.options, self.model = config, options, model
+        self.device, self.world = device, world
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+        self.out = Path(options.out_dir)
+        self.step, self.history, self.best, self.elapsed_before = 0, [], -1.0, 0.0
+        self.started = time.monotonic()
+        self.items_per_step = config.batch_size * world
+        self.tensorboard: Any = None  # a writer on rank 0 (see :func:`_tensorboard`)
+
+    @classmethod
+    def open(cls, config: Config, options: TrainOptions, resume: bool, device: torch.device,
+             world: int) -> _Run:  # fmt: skip
+        """A new run in ``options.out_dir`` (from ``options.init`` if given), or the
+        latest checkpoint there when ``resume``."""
+        out = Path(options.out_dir)
+        existing = list_checkpoints(out / "checkpoints")
+        if existing and not resume:
+            raise DrummerNetError(f"{out} already holds a run; pass --resume or another --out")
+        out.mkdir(parents=True, exist_ok=True)
+        torch.manual_seed(options.seed)
+        run = cls(config, options, AnalysisNetwork(config).to(device), device, world)
+        if existing:
+            state = load_checkpoint(existing[-1], config)
+            run.model.load_state_dict(state["model"])
+            run.optimizer.load_state_dict(state["optimizer"])
+            run.step, run.history = state["step"], state["history"]
+            run.best, run.elapsed_before = state["best"], state["elapsed_s"]
+        elif options.init:
+            _start_from(run.model, options.init)
+        return run
+
+    @property
+    def items(self) -> int:
+        return self.step * self.items_per_step
+
+    def minutes(self) -> float:
+        """Minutes this session has run (not counting earlier sessions of the run)."""
+        return (time.monotonic() - self.started) / 60
+
+    def elapsed(self) -> float:
+        """Seconds the whole run has taken, earlier sessions included."""
+        return self.elapsed_before + time.monotonic() - self.started
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a checkpoint holds."""
+        return {
+            "step": self.step,
+            "items": self.items,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "config": self.config.to_dict(),
+            "options": asdict(self.options),
+            "history": self.history,
+            "best": self.best,
+            "elapsed_s": self.elapsed(),
+        }
+
+    def save_model_file(self, name: str, score: dict | None) -> None:
+        """Write the current weights as the model file ``RUN/name``."""
+        state = self.snapshot()
+        metadata = {
+            "trained_steps": state["step"],
+            "trained_items": state["items"],
+            "segment_seconds": self.config.segment_seconds,
+            "training_data": list(self.options.data),
+            "synth_kits": list(self.options.kits),
+            "training_seconds": round(state["elapsed_s"], 1),
+            "hardware": _hardware(self.device, self.world),
+            "validation": self.options.validation,
+            "validation_f1": score,
+        }
+        atomic_torch_save(model_payload(state, metadata), self.out / name)
+
+    def validate(self, tracks: list) -> None:
+        """Score the model now, log it, plot Figure 4, keep ``best.pt``."""
+        score = _validate(self.model, tracks, self.options)
+        self.history.append({"step": self.step, "items": self.items, **score})
+        _append_csv(self.out / "validation.csv", self.history[-1])
+        _add_scalars(self.tensorboard, {f"f1/{k}": v for k, v in score.items()}, self.items)
+        plot_f1_curve(self.history, self.out / "f1_vs_items.png")
+        if score["mean"] > self.best:
+            self.best = score["mean"]
+            self.save_model_file("best.pt", score)
+
+    def after_step(self, tracks: list) -> None:
+        """Validation and checkpoints that fall due at the step just taken."""
+        every = self.options.validate_every
+        if tracks and _validation_due(self.step, self.items_per_step, every):
+            self.validate(tracks)
+        if self.step % self.options.checkpoint_every == 0:
+            save_checkpoint(self.out / "checkpoints", self.snapshot(), self.options.keep)
+
+    def finish(self, tracks: list) -> None:
+        """A last validation, checkpoint and ``last.pt`` (and ``best.pt`` if none yet)."""
+        if tracks and self.step and (not self.history or self.history[-1]["step"] != self.step):
+            self.validate(tracks)
+        save_checkpoint(self.out / "checkpoints", self.snapshot(), self.options.keep)
+        last = self.history[-1] if self.history and self.history[-1]["step"] == self.step else None
+        self.save_model_file("last.pt", last)
+        if not (self.out / "best.pt").exists():
+            self.save_model_file("best.pt", None)
+        if self.tensorboard is not None:
+            self.tensorboard.close()
+
+
+class _TrainLog:
+    """The progress bar and ``train.csv`` (mean loss and throughput every
+    ``log_every`` steps, and at the last step), mirrored to TensorBoard."""
+
+    def __init__(self, run: _Run, enabled: bool) -> None:
+        from tqdm import tqdm
+
+        self.run, self.enabled = run, enabled
+        self.loss, self.n, self.since = 0.0, 0, time.monotonic()
+        show = enabled and run.options.progress
+        self.bar = tqdm(total=run.options.steps, initial=run.step, unit="step",
+                        disable=not show, dynamic_ncols=True)  # fmt: skip
+
+    def step(self, loss: float) -> None:
+        """Count one step with its ``loss``; write a row when one is due."""
+        self.loss, self.n = self.loss + loss, self.n + 1
+        self.bar.update(1)
+        run = self.run
+        if not self.enabled or (run.step % run.options.log_every and run.step != run.options.steps):
+            return
+        now = time.monotonic()
+        rate = self.n * run.items_per_step / (now - self.since)
+        row = {
+            "step": run.step,
+            "items": run.items,
+            "loss": round(self.loss / self.n, 5),
+            "items_per_s": round(rate, 3),
+            "elapsed_s": round(run.elapsed(), 1),
+        }
+        _append_csv(run.out / "train.csv", row)
+        _add_scalars(run.tensorboard, {"loss": row["loss"], "items_per_s": rate}, run.items)
+        self.bar.set_postfix(loss=f"{row['loss']:.4f}", seg_s=f"{rate:.1f}")
+        self.loss, self.n, self.since = 0.0, 0, now
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def _start_from(model: AnalysisNetwork, path: str) -> None:
@@ -396,11 +474,18 @@ def _validate(model: AnalysisNetwork, tracks: list, options: TrainOptions) -> di
 
 
 def _tensorboard(folder: Path) -> Any:
+    """A TensorBoard writer for ``folder``, or None if TensorBoard is not installed."""
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:  # tensorboard is an optional extra
         return None
     return SummaryWriter(str(folder))
+
+
+def _add_scalars(writer: Any, scalars: dict[str, float], items: int) -> None:
+    if writer is not None:
+        for tag, value in scalars.items():
+            writer.add_scalar(tag, value, items)
 
 
 def _hardware(device: torch.device, world: int) -> str:

@@ -97,7 +97,7 @@ def transcribe(
     peaks: PeakPicking | None = None,
     chunk_s: float = 8.0,
     context_s: float = 2.0,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> Transcription:
     """Transcribe drums in a file or an array.
 
@@ -111,7 +111,7 @@ def transcribe(
         ``"components"`` (one per component) or a mapping label -> components.
     peaks : peak-picking parameters; default: those the model was tuned with.
     chunk_s, context_s : hop and context of chunked inference, s.
-    progress : called with the number of input samples (at 16 kHz) done per chunk.
+    progress : called with the seconds of audio done, once per chunk.
     """
     net = get_model(model)
     config = net.config
@@ -133,7 +133,8 @@ def transcribe(
         result.meta["silent"] = True
         return result
     done = 0  # chunks are written into the preallocated output: no second copy
-    for part in stream_activations(net, blocks(), chunk_s, context_s, 1.0 / peak, progress):
+    on_samples = (lambda n: progress(n / config.sample_rate)) if progress else None
+    for part in stream_activations(net, blocks(), chunk_s, context_s, 1.0 / peak, on_samples):
         result.activations[:, done : done + part.shape[1]] = part[:, : frames - done]
         done += part.shape[1]
     result.events = pick_events(result.activations, frame_rate, config.components, classes, peaks)

@@ -49,7 +49,7 @@ def transcribe_file(
     model: str | Path | None = None,
     classes: str = "paper",
     peaks: PeakPicking | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> dict[str, int]:
     """Transcribe one file and write the chosen ``formats``; returns onsets per class.
 
