@@ -7,6 +7,9 @@ failure raises :class:`AudioError` with the file name and the reason.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,6 +92,8 @@ def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
 
 def _existing(path: str | Path) -> Path:
     path = Path(path)
+    if path.is_dir():
+        raise AudioError(f"{path}: is a folder, not an audio file")
     if not path.is_file():
         raise AudioError(f"{path}: no such file")
     return path
@@ -97,7 +102,30 @@ def _existing(path: str | Path) -> Path:
 def _cannot_decode(path: Path, exc: Exception) -> AudioError:
     """libsndfile's reason, without its prefixes, as one line naming the file."""
     reason = str(exc).split(":")[-1].strip() or "unknown format"
+    if path.stat().st_size == 0:
+        reason = "the file is empty"
+    elif "does not exist" in reason:  # what libsndfile says of a file it cannot parse at all
+        reason = "not a recognised audio format"
     return AudioError(f"{path}: cannot decode audio ({reason})")
+
+
+@contextlib.contextmanager
+def _quiet_decoder(path: Path) -> Iterator[None]:
+    """libmpg123 (inside libsndfile) prints resync notes on a damaged mp3 straight
+    to the process's stderr; our own error line says what matters, so mp3 decoding
+    runs with file descriptor 2 pointed at the null device."""
+    if path.suffix.lower() != ".mp3":
+        yield
+        return
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
@@ -107,7 +135,8 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """
     path = _existing(path)
     try:
-        y, sr = sf.read(str(path), dtype="float32", always_2d=False)
+        with _quiet_decoder(path):
+            y, sr = sf.read(str(path), dtype="float32", always_2d=False)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise _cannot_decode(path, exc) from None
     if y.size == 0:
@@ -130,7 +159,8 @@ def stream_audio(
     """
     path = _existing(path)
     try:
-        f = sf.SoundFile(str(path))
+        with _quiet_decoder(path):
+            f = sf.SoundFile(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise _cannot_decode(path, exc) from None
     with f:
@@ -145,7 +175,8 @@ def stream_audio(
         total, produced, channel_power, mono_power = 0, 0, 0.0, 0.0
         while True:
             try:
-                y = f.read(block, dtype="float32", always_2d=True)
+                with _quiet_decoder(path):
+                    y = f.read(block, dtype="float32", always_2d=True)
             except (sf.LibsndfileError, RuntimeError) as exc:
                 raise AudioError(f"{path}: cannot decode audio ({exc})") from None
             last = len(y) < block

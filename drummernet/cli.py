@@ -143,8 +143,12 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
             ]
         else:
             kits = [builders.build_from_folder(path, folder, name, warnings=warnings)]
+    # a file that could not be used is an error (non-zero exit); a file whose name
+    # matches no component is only skipped
+    errors = [w for w in warnings if not w.endswith(builders.SKIPPED)]
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        kind = "error" if warning in errors else "warning"
+        print(f"drummernet: {kind}: {warning}", file=sys.stderr)
     for kit in kits:
         missing = f" (missing {' '.join(kit.missing)})" if kit.missing else ""
         print(f"built {kit.name}: {len(kit.layers)}/11 components{missing} -> {kit.path}")
@@ -154,7 +158,7 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
             f"(e.g. {kits[0].path}) or with DRUMMERNET_KITS={out_root} drummernet ...",
             file=sys.stderr,
         )
-    return 0
+    return 1 if errors else 0
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -174,11 +178,13 @@ def cmd_render(args: argparse.Namespace) -> int:
         augmentation=DRY if args.dry else Augmentation(),
         seed=args.seed,
         workers=args.workers,
-        progress=lambda it, total: tqdm(it, total=total, desc="render", unit="track"),
+        progress=lambda it, total: tqdm(
+            it, total=total, desc="render", unit="track", disable=not sys.stderr.isatty()
+        ),
         overwrite=args.overwrite,
     )
     for failure in manifest["failed"]:
-        print(f"warning: {failure['error']}", file=sys.stderr)
+        print(f"drummernet: error: {failure['error']}", file=sys.stderr)
     tracks = manifest["tracks"]
     hours = sum(t["seconds"] for t in tracks) / 3600
     print(
@@ -188,7 +194,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0 if tracks and not manifest["failed"] else 1
 
 
-def _transcribe_job(job: tuple) -> tuple[str, dict[str, int] | None, str | None]:
+def _transcribe_job(job: tuple) -> tuple[str, dict[str, int] | None, str | None, list[str]]:
+    """Transcribe one file: ``(path, onsets per class or None, error or None,
+    warnings)``. Warnings are collected, not printed, so that they reach the main
+    process from a worker and are shown beside the file's line."""
     from tqdm import tqdm
 
     from drummernet.transcription.files import transcribe_file
@@ -196,15 +205,18 @@ def _transcribe_job(job: tuple) -> tuple[str, dict[str, int] | None, str | None]
     path, kwargs, show = job
     # A bar in audio seconds for each file in its turn (not from worker processes).
     bar = tqdm(unit="s", unit_scale=True, desc=Path(path).name[:30], leave=False, disable=not show)
-    try:
-        counts = transcribe_file(path, **kwargs, progress=bar.update)
-        return str(path), counts, None
-    except DrummerNetError as exc:
-        return str(path), None, str(exc)
-    except Exception as exc:  # any other failure is this file's, never the whole batch's
-        return str(path), None, f"{path}: failed ({type(exc).__name__}: {exc})"
-    finally:
-        bar.close()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            counts = transcribe_file(path, **kwargs, progress=bar.update)
+            error = None
+        except DrummerNetError as exc:
+            counts, error = None, str(exc)
+        except Exception as exc:  # any other failure is this file's, never the whole batch's
+            counts, error = None, f"{path}: failed ({type(exc).__name__}: {exc})"
+        finally:
+            bar.close()
+    return str(path), counts, error, [str(w.message) for w in caught]
 
 
 def _peak_picking(net: object, args: argparse.Namespace) -> object:
@@ -251,7 +263,10 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         results = pool.map(_transcribe_job, jobs)
     else:
         pool, results = None, map(_transcribe_job, jobs)
-    for path, counts, error in tqdm(results, total=len(jobs), unit="file", disable=not show):
+    bar = tqdm(results, total=len(jobs), unit="file", disable=not show)
+    for path, counts, error, notes in bar:
+        for note in notes:
+            tqdm.write(f"drummernet: warning: {note}", file=sys.stderr)
         if error is not None:
             failed += 1
             tqdm.write(f"drummernet: error: {error}", file=sys.stderr)
@@ -282,6 +297,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     def progress(tracks: list) -> object:
         return tqdm(tracks, unit="track", leave=False, disable=not show)
 
+    errors: list[str] = []  # tracks left out: one line each, and a non-zero exit
     reports = {
         "drummernet": rep.evaluate_model(
             net,
@@ -292,14 +308,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             max_seconds=args.max_seconds,
             progress=progress,
             widen_classes=not args.strict_classes,
+            errors=errors,
         )
     }
     reports["drummernet"]["model"] = args.model or "default"
     if args.baseline == "nmfd":
         tune = args.baseline_tune_on or args.tune_on
         reports["nmfd"] = rep.evaluate_nmfd(
-            args.datasets, args.classes, tune, args.max_seconds, progress
+            args.datasets, args.classes, tune, args.max_seconds, progress, errors
         )
+    for error in dict.fromkeys(errors):
+        print(f"drummernet: error: {error} (track left out)", file=sys.stderr)
     for system, report in reports.items():
         tuning = report.get("tuning")
         if tuning:
@@ -313,7 +332,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for path in args.output:
         rep.write_report(reports, path)
         print(f"wrote {path}")
-    return 0
+    return 1 if errors else 0
 
 
 def cmd_adapt(args: argparse.Namespace) -> int:
@@ -336,8 +355,7 @@ def cmd_adapt(args: argparse.Namespace) -> int:
         options=options,
         model_path=str(args.model or DEFAULT_MODEL),
     )
-    for line in summary["skipped"]:
-        print(f"skipped: {line}", file=sys.stderr)
+    _report_skipped(summary["skipped"])
     for note in summary["kit_notes"]:
         print(f"note: kit {note}", file=sys.stderr)
     change = summary["held_loss_after"] - summary["held_loss_before"]
@@ -347,7 +365,7 @@ def cmd_adapt(args: argparse.Namespace) -> int:
         f"{summary['steps_run']} steps; held-back loss {summary['held_loss_before']:.4f} -> "
         f"{summary['held_loss_after']:.4f} ({change:+.4f}); kept {kept}; wrote {out}"
     )
-    return 0
+    return 1 if summary["skipped"] else 0
 
 
 def cmd_ablation(args: argparse.Namespace) -> int:
@@ -367,6 +385,13 @@ def cmd_ablation(args: argparse.Namespace) -> int:
         rep.write_ablation(report, path)
         print(f"wrote {path}")
     return 0
+
+
+def _report_skipped(lines: list[str]) -> None:
+    """One line per input file that train or adapt could not use (the exit is then 1;
+    the job itself ran on the others)."""
+    for line in lines:
+        print(f"drummernet: error: {line} (skipped)", file=sys.stderr)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -396,13 +421,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         init=args.init,
     )
     summary = train(config, options, resume=args.resume)
-    code = 130 if summary["stopped"] == "interrupted" else 0
+    code = 130 if summary["stopped"] == "interrupted" else 1 if summary["skipped"] else 0
     if not summary["lead"]:  # under torchrun, rank 0 alone reports
         return code
     for note in summary["kit_notes"]:
         print(f"note: kit {note}", file=sys.stderr)
-    for skipped in summary["skipped"]:
-        print(f"skipped: {skipped}", file=sys.stderr)
+    _report_skipped(summary["skipped"])
     best = summary["best_f1"]
     print(
         f"{summary['stopped']} at step {summary['step']} ({summary['items']} items); "

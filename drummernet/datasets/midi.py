@@ -83,7 +83,10 @@ def read_drum_midi(path: str | Path, note_map: dict[int, str] | None = None) -> 
         midi = mido.MidiFile(path)
         messages = list(midi)  # delta times in seconds, tempo map applied
     except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
-        raise MidiError(f"{path}: not a readable MIDI file ({exc})") from None
+        reason = str(exc) or type(exc).__name__
+        if isinstance(exc, EOFError):
+            reason = "the file is empty" if Path(path).stat().st_size == 0 else "truncated"
+        raise MidiError(f"{path}: not a readable MIDI file ({reason})") from None
     hits, now = [], 0.0
     for msg in messages:
         now += msg.time

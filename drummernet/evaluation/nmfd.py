@@ -166,18 +166,20 @@ def tune_nmfd(
     classes: str = "paper",
     candidates: Sequence[float] = (0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4),
     max_seconds: float | None = None,
+    errors: list[str] | None = None,
 ) -> dict[str, float]:
     """Per-class thresholds for NMFD chosen on ``tracks`` (a validation set) by the
-    paper-figure F1, as DrummerNet's are: the baseline gets the same tuning."""
+    paper-figure F1, as DrummerNet's are: the baseline gets the same tuning. With
+    ``errors``, a track whose audio cannot be used is reported there and left out."""
     from drummernet.evaluation.metrics import score_track, summarise
-    from drummernet.evaluation.runner import _crop, best_per_class
+    from drummernet.evaluation.runner import _decoded, best_per_class
 
     labels = list(CLASS_SETS[classes])
     templates = class_templates(classes)
-    cached = []
-    for track in tracks:
-        audio, reference = _crop(track, classes, max_seconds, 0.05, SAMPLE_RATE)
-        cached.append((activations_in_blocks(audio, templates), reference))
+    cached = [
+        (activations_in_blocks(audio, templates), reference)
+        for _, audio, reference in _decoded(tracks, classes, max_seconds, 0.05, SAMPLE_RATE, errors)
+    ]
     table = []
     for delta in candidates:
         per_track = [

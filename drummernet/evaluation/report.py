@@ -35,21 +35,23 @@ def evaluate_model(
     max_seconds: float | None = None,
     progress: Callable | None = None,
     widen_classes: bool = True,
+    errors: list[str] | None = None,
 ) -> dict:
     """Score a model on each dataset; with ``tune_on``, per-class thresholds (and, with
     ``widen_classes``, whether a class adds its family's left-out components, see
     :func:`tune_peak_picking`) are first chosen on that (validation) set and then
     used unchanged on every dataset. The tuning set may be scored too (its
     activations are computed once); its scores are then optimistic, and the report
-    says which set was used for tuning."""
+    says which set was used for tuning. With ``errors``, tracks whose annotations or
+    audio cannot be used are reported there and left out."""
     peaks = peaks or PeakPicking.for_model(model)
     report: dict = {"classes": classes, "datasets": {}}
-    cache: dict[str, tuple] = {}  # the tuning set's activations, reused if it is also scored
+    cache: dict[str, list] = {}  # the tuning set's activations, reused if it is also scored
     if tune_on is not None:
-        tracks = load_dataset(tune_on)
-        runs = model_activations(model, tracks, classes, max_seconds, progress=progress)
-        cache[str(Path(tune_on).resolve())] = (tracks, runs)
-        names = [t.name for t in tracks]
+        runs = model_activations(model, load_dataset(tune_on, errors), classes, max_seconds,
+                                 progress=progress, errors=errors)  # fmt: skip
+        cache[str(Path(tune_on).resolve())] = runs
+        names = [result.source for result, _ in runs]
         peaks, info = tune_peak_picking(runs, names, peaks, classes, widen_classes)
         report["tuning"] = {"dataset": str(tune_on), **info}
     report["peak_picking"] = peaks.to_dict()
@@ -57,12 +59,12 @@ def evaluate_model(
         start = time.monotonic()
         key = str(Path(path).resolve())
         if key in cache:
-            tracks, runs = cache[key]
+            runs = cache[key]
         else:
-            tracks = load_dataset(path)
-            runs = model_activations(model, tracks, classes, max_seconds, progress=progress)
-        result = score_activations(runs, [t.name for t in tracks], peaks, classes)
-        result["n_tracks"] = len(tracks)
+            runs = model_activations(model, load_dataset(path, errors), classes, max_seconds,
+                                     progress=progress, errors=errors)  # fmt: skip
+        result = score_activations(runs, [r.source for r, _ in runs], peaks, classes)
+        result["n_tracks"] = len(runs)
         result["seconds"] = round(time.monotonic() - start, 1)
         report["datasets"][dataset_name(path)] = result
     return report
@@ -74,14 +76,15 @@ def evaluate_transcriber(
     classes: str = "paper",
     max_seconds: float | None = None,
     progress: Callable | None = None,
+    errors: list[str] | None = None,
 ) -> dict:
     """Score any transcriber (e.g. the NMFD baseline) the same way."""
     report: dict = {"classes": classes, "datasets": {}}
     for path in datasets:
         start = time.monotonic()
-        tracks = load_dataset(path)
-        result = evaluate_tracks(transcriber, tracks, classes, max_seconds, progress=progress)
-        result["n_tracks"] = len(tracks)
+        result = evaluate_tracks(transcriber, load_dataset(path, errors), classes, max_seconds,
+                                 progress=progress, errors=errors)  # fmt: skip
+        result["n_tracks"] = len(result["per_track"])
         result["seconds"] = round(time.monotonic() - start, 1)
         report["datasets"][dataset_name(path)] = result
     return report
@@ -93,18 +96,21 @@ def evaluate_nmfd(
     tune_on: str | Path | None = None,
     max_seconds: float | None = None,
     progress: Callable | None = None,
+    errors: list[str] | None = None,
 ) -> dict:
     """The NMFD baseline on ``datasets``; with ``tune_on`` its per-class thresholds are
-    chosen on that set first, exactly as DrummerNet's are."""
+    chosen on that set first, exactly as DrummerNet's are (``errors``: as
+    :func:`evaluate_model`)."""
     from drummernet.evaluation.nmfd import nmfd_transcriber, tune_nmfd
 
     tuning = None
     delta: float | dict[str, float] = 0.15
     if tune_on is not None:
-        delta = tune_nmfd(load_dataset(tune_on), classes, max_seconds=max_seconds)
+        tracks = load_dataset(tune_on, errors)
+        delta = tune_nmfd(tracks, classes, max_seconds=max_seconds, errors=errors)
         tuning = {"dataset": str(tune_on), "chosen": delta}
     report = evaluate_transcriber(
-        nmfd_transcriber(classes, delta=delta), datasets, classes, max_seconds, progress
+        nmfd_transcriber(classes, delta=delta), datasets, classes, max_seconds, progress, errors
     )
     if tuning:
         report["tuning"] = tuning

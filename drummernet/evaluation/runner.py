@@ -7,12 +7,12 @@ threshold sweep costs one forward pass per track.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
 
-from drummernet.audio import load_audio
+from drummernet.audio import AudioError, load_audio
 from drummernet.components import COMPONENTS, component_class
 from drummernet.config import SAMPLE_RATE
 from drummernet.datasets.annotations import Track, class_onsets
@@ -40,6 +40,27 @@ def _crop(
     return audio, reference
 
 
+def _decoded(
+    tracks: Iterable[Track],
+    classes: str,
+    max_seconds: float | None,
+    window: float,
+    sample_rate: int,
+    errors: list[str] | None,
+) -> Iterator[tuple[Track, np.ndarray, dict[str, np.ndarray]]]:
+    """``(track, audio, reference)`` of each track (see :func:`_crop`); a track whose
+    audio cannot be used goes to ``errors`` and is left out (raised if ``errors`` is None)."""
+    for track in tracks:
+        try:
+            audio, reference = _crop(track, classes, max_seconds, window, sample_rate)
+        except AudioError as exc:
+            if errors is None:
+                raise
+            errors.append(str(exc))
+            continue
+        yield track, audio, reference
+
+
 def _summary(names: list[str], per_track: list[dict[str, ClassScore]], labels: list[str]) -> dict:
     result = summarise(per_track, labels)
     result["per_track"] = {
@@ -57,18 +78,22 @@ def evaluate_tracks(
     window: float = WINDOW_S,
     progress: Callable | None = None,
     sample_rate: int = SAMPLE_RATE,
+    errors: list[str] | None = None,
 ) -> dict:
     """Score any ``transcriber`` on ``tracks``: :func:`summarise` plus per-track F1.
 
     ``max_seconds`` scores only the start of each track (its reference cropped too);
-    the transcriber is given mono audio at ``sample_rate``.
+    the transcriber is given mono audio at ``sample_rate``. With ``errors``, a
+    track whose audio cannot be used is reported there and left out.
     """
     labels = list(CLASS_SETS[classes])
-    per_track = []
-    for track in progress(tracks) if progress else tracks:
-        audio, reference = _crop(track, classes, max_seconds, window, sample_rate)
+    names, per_track = [], []
+    shown = progress(tracks) if progress else tracks
+    for track, audio, reference in _decoded(shown, classes, max_seconds, window, sample_rate,
+                                            errors):  # fmt: skip
+        names.append(track.name)
         per_track.append(score_track(reference, transcriber(audio), labels, window))
-    return _summary([t.name for t in tracks], per_track, labels)
+    return _summary(names, per_track, labels)
 
 
 def model_activations(
@@ -78,13 +103,18 @@ def model_activations(
     max_seconds: float | None = None,
     window: float = WINDOW_S,
     progress: Callable | None = None,
+    errors: list[str] | None = None,
 ) -> list[tuple[Transcription, dict[str, np.ndarray]]]:
-    """Run the network once per track: ``(transcription, reference onsets)`` pairs."""
+    """Run the network once per track: ``(transcription, reference onsets)`` pairs,
+    each transcription's ``source`` the track's name. With ``errors``, a track whose
+    audio cannot be used is reported there and left out."""
     out = []
-    for track in progress(tracks) if progress else tracks:
-        rate = model.config.sample_rate
-        audio, reference = _crop(track, classes, max_seconds, window, rate)
-        out.append((transcribe(audio, sr=rate, model=model, classes=classes), reference))
+    rate = model.config.sample_rate
+    shown = progress(tracks) if progress else tracks
+    for track, audio, reference in _decoded(shown, classes, max_seconds, window, rate, errors):
+        result = transcribe(audio, sr=rate, model=model, classes=classes, check_mix=False)
+        result.source = track.name
+        out.append((result, reference))
     return out
 
 
@@ -185,7 +215,7 @@ def model_transcriber(
 
     def run(audio: np.ndarray) -> dict[str, np.ndarray]:
         result = transcribe(audio, sr=model.config.sample_rate, model=model, classes=classes,
-                            peaks=peaks)  # fmt: skip
+                            peaks=peaks, check_mix=False)  # fmt: skip
         return {label: result.onsets(label) for label in result.counts()}
 
     return run

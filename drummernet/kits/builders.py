@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
 
+import mido
 import numpy as np
 
 from drummernet.audio import AUDIO_EXTENSIONS, AudioError, load_audio, write_audio
@@ -57,6 +58,13 @@ def component_for_name(name: str) -> str | None:
     return None
 
 
+#: Notes on sources that are skipped, not broken: a file of a kit folder whose name
+#: maps to no component, a kit (e.g. a percussion set) with no drum component.
+UNMATCHED = "name matches no drum component, skipped"
+NO_COMPONENT = "no drum component could be recognised"
+SKIPPED = (UNMATCHED, NO_COMPONENT)
+
+
 def prepare_one_shot(
     y: np.ndarray, max_seconds: float, sample_rate: int = SAMPLE_RATE, threshold_db: float = -50.0
 ) -> np.ndarray:
@@ -90,7 +98,7 @@ def _write_kit(
 ) -> Kit:
     """Write one-shots ``{component: [(audio, min_vel, max_vel), ...]}`` and the manifest."""
     if not shots:
-        raise KitError(f"{source}: no drum component could be recognised")
+        raise KitError(f"{source}: {NO_COMPONENT}")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -195,14 +203,6 @@ def _render_notes_with_fluidsynth(
     soundfont: Path, program: int, notes: list[tuple[int, int]], spacing_s: float
 ) -> np.ndarray:
     """Render (note, velocity) pairs on the drum channel, one every ``spacing_s`` s."""
-    import mido
-
-    fluidsynth = shutil.which("fluidsynth")
-    if fluidsynth is None:
-        raise KitError(
-            "the fluidsynth program is needed to render SoundFont kits "
-            "(Debian: apt-get install --no-install-recommends fluidsynth)"
-        )
     midi = mido.MidiFile(ticks_per_beat=480)
     track = mido.MidiTrack()
     midi.tracks.append(track)
@@ -218,34 +218,29 @@ def _render_notes_with_fluidsynth(
         )
         track.append(mido.Message("note_off", channel=9, note=note, velocity=0, time=10))
     track.append(mido.MetaMessage("end_of_track", time=ticks))
+    return render_midi(midi, soundfont)
+
+
+def render_midi(
+    midi: mido.MidiFile, soundfont: str | Path, sample_rate: int = SAMPLE_RATE, gain: float = 0.5
+) -> np.ndarray:
+    """Render a MIDI file with the ``fluidsynth`` program and a SoundFont: mono float32
+    at ``sample_rate``, without reverb or chorus."""
+    fluidsynth = shutil.which("fluidsynth")
+    if fluidsynth is None:
+        raise KitError(
+            "the fluidsynth program is needed to render MIDI with a SoundFont "
+            "(Debian: apt-get install --no-install-recommends fluidsynth)"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         mid, wav = Path(tmp) / "notes.mid", Path(tmp) / "notes.wav"
         midi.save(mid)
-        result = subprocess.run(
-            [
-                fluidsynth,
-                "-ni",
-                "-q",
-                "-g",
-                "0.5",
-                "-r",
-                "44100",
-                "-R",
-                "0",
-                "-C",
-                "0",
-                "-F",
-                str(wav),
-                str(soundfont),
-                str(mid),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        command = [fluidsynth, "-ni", "-q", "-g", str(gain), "-r", "44100", "-R", "0", "-C", "0",
+                   "-F", str(wav), str(soundfont), str(mid)]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
         if result.returncode != 0 or not wav.is_file():
             raise KitError(f"{soundfont}: fluidsynth failed: {result.stderr.strip()[:200]}")
-        return load_audio(wav, SAMPLE_RATE)
+        return load_audio(wav, sample_rate)
 
 
 def build_from_soundfont(
@@ -288,6 +283,8 @@ def build_from_soundfont(
     )
 
 
+
+
 def build_from_folder(
     folder: str | Path,
     out_dir: str | Path,
@@ -313,13 +310,13 @@ def build_from_folder(
         component = component_for_name(stem)
         if component is None:
             if warnings is not None:
-                warnings.append(f"{path}: name matches no drum component, skipped")
+                warnings.append(f"{path}: {UNMATCHED}")
             continue
         try:
             audio = prepare_one_shot(load_audio(path, SAMPLE_RATE), max_seconds)
         except AudioError as exc:
             if warnings is not None:
-                warnings.append(f"{path}: {exc}")
+                warnings.append(str(exc) if str(path) in str(exc) else f"{path}: {exc}")
             continue
         found.setdefault(component, []).append((audio, min(max(velocity, 1), 127)))
     shots = {}

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from drummernet.audio import AudioError, resample, stream_audio, to_mono, valid_audio
-from drummernet.errors import ModelFileError
+from drummernet.errors import DrummerNetWarning, ModelFileError
+from drummernet.mixcheck import CHECK_SECONDS, full_mix_warning, harmonic_to_percussive_db
 from drummernet.model.io import load_model
 from drummernet.model.network import AnalysisNetwork
 from drummernet.transcription.inference import stream_activations
@@ -70,10 +73,11 @@ class Transcription:
 
 def _blocks_and_gain(
     source: str | Path | np.ndarray, sr: int | None, sample_rate: int
-) -> tuple[Callable[[], object], float, float, str]:
-    """A factory of audio-block iterators, the gain that peak-normalises the
-    input, its duration (s) and a name. Files are read twice (peak, then audio),
-    block by block, so a long file never sits in memory."""
+) -> tuple[Callable[[], object], float, float, str, np.ndarray]:
+    """A factory of audio-block iterators, the input's peak, its duration (s), a
+    name, and its first :data:`~drummernet.mixcheck.CHECK_SECONDS`. Files are read
+    twice (peak, then audio), block by block, so a long file never sits in memory."""
+    head_length = round(CHECK_SECONDS * sample_rate)
     if isinstance(source, np.ndarray):
         if sr is None:
             raise AudioError("an array needs its sample rate: transcribe(audio, sr=...)")
@@ -81,12 +85,21 @@ def _blocks_and_gain(
         y = to_mono(y.T if y.ndim == 2 and y.shape[0] < y.shape[1] else y)
         y = valid_audio(resample(valid_audio(y, "audio"), sr, sample_rate), "audio")
         peak = float(np.max(np.abs(y)))
-        return (lambda: [y]), peak, len(y) / sample_rate, "<array>"
+        return (lambda: [y]), peak, len(y) / sample_rate, "<array>", y[:head_length]
     path = Path(source)
-    peak, samples = 0.0, 0
+    peak, samples, head = 0.0, 0, []
     for block in stream_audio(path, sample_rate):
+        if samples < head_length:
+            head.append(block[: head_length - samples])
         peak, samples = max(peak, float(np.max(np.abs(block)))), samples + len(block)
-    return (lambda: stream_audio(path, sample_rate)), peak, samples / sample_rate, str(path)
+    head_audio = np.concatenate(head) if head else np.zeros(0, np.float32)
+    return (
+        partial(stream_audio, path, sample_rate),
+        peak,
+        samples / sample_rate,
+        str(path),
+        head_audio,
+    )
 
 
 def transcribe(
@@ -98,6 +111,7 @@ def transcribe(
     chunk_s: float = 8.0,
     context_s: float = 2.0,
     progress: Callable[[float], None] | None = None,
+    check_mix: bool = True,
 ) -> Transcription:
     """Transcribe drums in a file or an array.
 
@@ -112,11 +126,14 @@ def transcribe(
     peaks : peak-picking parameters; default: those the model was tuned with.
     chunk_s, context_s : hop and context of chunked inference, s.
     progress : called with the seconds of audio done, once per chunk.
+    check_mix : warn (:class:`~drummernet.errors.DrummerNetWarning`) when the input
+        sounds like a full mix rather than drums alone (see :mod:`drummernet.mixcheck`);
+        the ratio measured is kept in ``meta["harmonic_to_percussive_db"]``.
     """
     net = get_model(model)
     config = net.config
     peaks = peaks or PeakPicking.for_model(net)
-    blocks, peak, duration, name = _blocks_and_gain(source, sr, config.sample_rate)
+    blocks, peak, duration, name, head = _blocks_and_gain(source, sr, config.sample_rate)
     frame_rate = config.sample_rate / config.upsample_factor
     frames = -(-round(duration * config.sample_rate) // config.upsample_factor)
     result = Transcription(
@@ -132,6 +149,12 @@ def transcribe(
     if peak <= 10 ** (SILENCE_DB / 20):
         result.meta["silent"] = True
         return result
+    if check_mix:
+        ratio = harmonic_to_percussive_db(head, config.sample_rate)
+        result.meta["harmonic_to_percussive_db"] = round(ratio, 2)
+        message = full_mix_warning(name, ratio)
+        if message:
+            warnings.warn(message, DrummerNetWarning, stacklevel=2)
     done = 0  # chunks are written into the preallocated output: no second copy
     on_samples = (lambda n: progress(n / config.sample_rate)) if progress else None
     for part in stream_activations(net, blocks(), chunk_s, context_s, 1.0 / peak, on_samples):

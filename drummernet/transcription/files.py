@@ -14,6 +14,10 @@ from drummernet.transcription.api import transcribe
 from drummernet.transcription.notes import PeakPicking
 
 
+def _is_audio_file(path: Path) -> bool:
+    return path.suffix.lower() in AUDIO_EXTENSIONS and path.is_file()
+
+
 def expand_inputs(inputs: Iterable[str]) -> list[Path]:
     """Files, folders (searched recursively for audio files) and glob patterns -> files.
 
@@ -27,7 +31,11 @@ def expand_inputs(inputs: Iterable[str]) -> list[Path]:
         matches = sorted(glob.glob(item, recursive=True)) if glob.has_magic(item) else [item]
         for match in map(Path, matches or [item]):
             if match.is_dir():
-                found = sorted(p for p in match.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS)
+                found = sorted(
+                    p
+                    for p in match.rglob("*")
+                    if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()
+                )
                 files += found
                 if not found:
                     empty.append(str(match))

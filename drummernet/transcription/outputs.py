@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -124,9 +125,11 @@ def write_png(
         ax.set_ylabel(label)
     axes[-1].set_xlabel("time (s)")
     fig.suptitle(Path(transcription.source).name or "transcription", fontsize=10)
-    fig.tight_layout()
     try:
-        atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
+        with warnings.catch_warnings():  # a file name in a script the font lacks: boxes, fine
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            fig.tight_layout()
+            atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
     finally:
         plt.close(fig)
 
