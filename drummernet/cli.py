@@ -235,6 +235,7 @@ def _peak_picking(net: object, args: argparse.Namespace) -> object:
 
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from tqdm import tqdm
@@ -259,7 +260,9 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     totals: dict[str, int] = {}
     failed = 0
     if parallel:
-        pool = ProcessPoolExecutor(args.workers)
+        # spawned, not forked: a fork of a process whose torch threads are running
+        # (e.g. main() called from a program that already used the model) can hang
+        pool = ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"))
         results = pool.map(_transcribe_job, jobs)
     else:
         pool, results = None, map(_transcribe_job, jobs)
@@ -422,8 +425,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     summary = train(config, options, resume=args.resume)
     code = 130 if summary["stopped"] == "interrupted" else 1 if summary["skipped"] else 0
-    if not summary["lead"]:  # under torchrun, rank 0 alone reports
-        return code
+    if not summary["lead"]:  # under torchrun, rank 0 alone reports (also by its status)
+        return 130 if code == 130 else 0
     for note in summary["kit_notes"]:
         print(f"note: kit {note}", file=sys.stderr)
     _report_skipped(summary["skipped"])

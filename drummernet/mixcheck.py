@@ -25,7 +25,7 @@ from drummernet.config import SAMPLE_RATE
 #: Seconds at the start of the input on which the check runs.
 CHECK_SECONDS = 30.0
 #: Harmonic-to-percussive energy ratio (dB) above which the input is taken for a full mix.
-FULL_MIX_DB = 3.5
+FULL_MIX_DB = 3.0
 _N_FFT, _HOP = 1024, 256
 _LOWEST_HZ = 30.0  # below: DC offset and rumble, neither drums nor music
 _EPS = 1e-12

@@ -55,6 +55,7 @@ def test_readme_python_examples_run_as_written(tmp_path):
     for i, code in enumerate(blocks("python")):
         script = tmp_path / f"readme_block_{i}.py"
         script.write_text(code)
-        result = subprocess.run([sys.executable, script.name], cwd=tmp_path, capture_output=True,
-                                text=True, timeout=300)  # fmt: skip
+        # -P: the folder's drummernet/examples must not shadow the installed package
+        result = subprocess.run([sys.executable, "-P", script.name], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=300)  # fmt: skip
         assert result.returncode == 0, f"README python block {i}:\n{result.stderr[-3000:]}"

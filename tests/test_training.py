@@ -153,7 +153,9 @@ def test_killed_run_resumes_from_its_last_checkpoint(audio_dir, tmp_path):
     last_step = load_checkpoint(done[-1])["step"]
     resume = [*cmd, "--resume"]
     resume[resume.index("1000")] = str(last_step + 2)
-    assert subprocess.run(resume, env=env, capture_output=True).returncode == 0
+    resumed = subprocess.run(resume, env=env, capture_output=True, text=True)
+    assert resumed.returncode == 1  # it trained, but broken.wav was skipped: one line, status 1
+    assert resumed.stderr.count("broken.wav") == 1 and "Traceback" not in resumed.stderr
     assert load_checkpoint(list_checkpoints(run / "checkpoints")[-1])["step"] == last_step + 2
     assert not list(run.rglob("*.tmp*"))  # no temporary file of an atomic write left
 
@@ -163,7 +165,9 @@ def test_two_process_data_parallel_run(audio_dir, tmp_path):
     launcher = ["-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517"]
     cmd = train_command(audio_dir, run, 2, launcher=launcher)
     result = subprocess.run(cmd, env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True)
-    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    # rank 0's status: 1, since broken.wav was skipped (rank 1 says nothing and exits 0)
+    assert result.returncode == 1, result.stderr.decode()[-2000:]
+    assert result.stderr.decode().count("broken.wav: cannot decode audio") == 1
     state = load_checkpoint(list_checkpoints(run / "checkpoints")[-1])
     assert state["items"] == 2 * 2 * 2  # steps x batch x processes
     assert (run / "last.pt").is_file() and (run / "train.csv").is_file()

@@ -283,8 +283,6 @@ def build_from_soundfont(
     )
 
 
-
-
 def build_from_folder(
     folder: str | Path,
     out_dir: str | Path,
