@@ -35,12 +35,13 @@ test: install lint
 
 # Measured numbers (dated JSON in bench/results): accuracy beside NMFD, peak-picking
 # variants, transcription speed and memory for 1 and 60 minutes, training throughput
-# per preset.
+# per preset, and the full-mix check on drums alone and on rendered songs.
 bench: install
 	$(BIN)/python bench/accuracy.py
 	$(BIN)/python bench/peak_picking.py
 	$(BIN)/python bench/transcribe_speed.py
 	$(BIN)/python bench/train_step.py
+	$(BIN)/python bench/full_mix.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,7 +1,7 @@
 """Audio input/output: any file -> mono float32 at the model's rate, with validation.
 
 Decoding is done by ``soundfile`` (libsndfile: wav, flac, ogg, mp3 and more);
-resampling by ``soxr`` (through ``librosa.resample``, high quality). Every
+resampling by ``soxr`` (high quality, as ``librosa.resample(res_type="soxr_hq")``). Every
 failure raises :class:`AudioError` with the file name and the reason.
 """
 
@@ -14,7 +14,6 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-import librosa
 import numpy as np
 import soundfile as sf
 import soxr
@@ -87,7 +86,9 @@ def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
         return y
     if orig_sr <= 0:
         raise AudioError(f"invalid sample rate {orig_sr}")
-    return librosa.resample(y, orig_sr=orig_sr, target_sr=target_sr, res_type="soxr_hq")
+    out = soxr.resample(y, orig_sr, target_sr, quality="HQ")
+    length = -(-len(y) * target_sr // orig_sr)  # ceil(samples * target / source), as librosa
+    return np.pad(out, (0, max(0, length - len(out))))[:length]
 
 
 def _existing(path: str | Path) -> Path:
