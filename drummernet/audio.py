@@ -179,13 +179,13 @@ def stream_audio(
                 with _quiet_decoder(path):
                     y = f.read(block, dtype="float32", always_2d=True)
             except (sf.LibsndfileError, RuntimeError) as exc:
-                raise AudioError(f"{path}: cannot decode audio ({exc})") from None
+                raise _cannot_decode(path, exc) from None
             last = len(y) < block
             powers = _powers(y)
             channel_power, mono_power = channel_power + powers[0], mono_power + powers[1]
             y = to_mono(y)  # 1-D even when empty: the resampler takes mono blocks only
-            if not np.all(np.isfinite(y)):
-                raise AudioError(f"{path}: audio holds NaN or infinite samples")
+            if len(y):
+                valid_audio(y, str(path))  # the same check (finite samples) as load_audio
             total += len(y)
             out = stream.resample_chunk(y, last=last) if stream is not None else y
             if last:  # the same length as load_audio's: ceil(samples * target / source)

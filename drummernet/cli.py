@@ -123,10 +123,10 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
     from drummernet.kits import builders
     from drummernet.kits.library import is_searched, user_kit_folder
 
-    warnings: list[str] = []
+    problems: list[str] = []  # what the builders could not use or skipped
     out_root = Path(args.out) if args.out else user_kit_folder()
     if args.source == "system":
-        kits = builders.build_system_kits(out_root, warnings=warnings)
+        kits = builders.build_system_kits(out_root, warnings=problems)
     elif not args.path:
         raise DrummerNetError(f"kits build {args.source} needs a PATH")
     else:
@@ -134,7 +134,7 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
         name = args.name or None
         folder = out_root / (name or path.stem.lower().replace(" ", "-"))
         if args.source == "hydrogen":
-            kits = [builders.build_from_hydrogen(path, folder, name, warnings=warnings)]
+            kits = [builders.build_from_hydrogen(path, folder, name, warnings=problems)]
         elif args.source == "soundfont":
             kits = [
                 builders.build_from_soundfont(
@@ -142,13 +142,13 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
                 )
             ]
         else:
-            kits = [builders.build_from_folder(path, folder, name, warnings=warnings)]
+            kits = [builders.build_from_folder(path, folder, name, warnings=problems)]
     # a file that could not be used is an error (non-zero exit); a file whose name
     # matches no component is only skipped
-    errors = [w for w in warnings if not w.endswith(builders.SKIPPED)]
-    for warning in warnings:
-        kind = "error" if warning in errors else "warning"
-        print(f"drummernet: {kind}: {warning}", file=sys.stderr)
+    errors = [w for w in problems if not w.endswith(builders.SKIPPED)]
+    for problem in problems:
+        kind = "error" if problem in errors else "warning"
+        print(f"drummernet: {kind}: {problem}", file=sys.stderr)
     for kit in kits:
         missing = f" (missing {' '.join(kit.missing)})" if kit.missing else ""
         print(f"built {kit.name}: {len(kit.layers)}/11 components{missing} -> {kit.path}")

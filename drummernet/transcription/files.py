@@ -31,11 +31,7 @@ def expand_inputs(inputs: Iterable[str]) -> list[Path]:
         matches = sorted(glob.glob(item, recursive=True)) if glob.has_magic(item) else [item]
         for match in map(Path, matches or [item]):
             if match.is_dir():
-                found = sorted(
-                    p
-                    for p in match.rglob("*")
-                    if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()
-                )
+                found = sorted(filter(_is_audio_file, match.rglob("*")))
                 files += found
                 if not found:
                     empty.append(str(match))
