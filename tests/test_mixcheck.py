@@ -68,3 +68,24 @@ def test_the_warning_reaches_the_console_from_worker_processes(drums, tmp_path, 
                  "--workers", "2", "--out-dir", str(tmp_path / "out")])  # fmt: skip
     warned = [line for line in capfd.readouterr().err.splitlines() if "warning" in line]
     assert code == 0 and len(warned) == 1 and "song.wav" in warned[0] and "full mix" in warned[0]
+
+
+@pytest.mark.parametrize("kind", ["drums", "mix", "gaps"])
+def test_the_ratio_is_librosas_hpss(drums, kind):
+    """The check's own STFT and median filters give what librosa's HPSS gives."""
+    import librosa
+
+    from drummernet.mixcheck import _HOP, _KERNEL, _LOWEST_HZ, _N_FFT
+
+    audio = drums
+    if kind == "mix":
+        band = chords(len(drums))
+        audio = drums + band * np.std(drums) / np.std(band)
+    elif kind == "gaps":  # digital silence between bursts: both filters give 0 there
+        audio = drums.copy()
+        audio[: len(audio) // 2] = 0
+    spectrum = np.abs(librosa.stft(audio, n_fft=_N_FFT, hop_length=_HOP)) ** 2
+    spectrum = spectrum[librosa.fft_frequencies(sr=16000, n_fft=_N_FFT) >= _LOWEST_HZ]
+    harmonic, percussive = librosa.decompose.hpss(spectrum, kernel_size=_KERNEL)
+    expected = 10 * np.log10(harmonic.sum() / percussive.sum())
+    assert harmonic_to_percussive_db(audio) == pytest.approx(expected, abs=1e-3)
