@@ -20,10 +20,11 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 install: $(VENV)/.installed
 
 # The main job: transcribe the shipped example loop with the shipped default model
-# (MIDI, CSV, JSON and a PNG plot in demo-output/), then score it against its labels.
+# (tempo-mapped MIDI on the 1/16 grid, CSV, JSON, a plot, a drum score and an HTML
+# page in demo-output/), then score it against its labels.
 demo: install
 	$(BIN)/drummernet transcribe drummernet/examples/gmd-rock-100bpm.flac \
-	    --out-dir demo-output --format mid csv json png --overwrite
+	    --out-dir demo-output --format mid csv json png musicxml html --quantize 1/16 --overwrite
 	$(BIN)/drummernet evaluate drummernet/examples
 
 lint: install
@@ -51,11 +52,13 @@ packaged-kits: install
 	$(BIN)/python -c "from drummernet.kits.builders import build_system_kits as b; \
 	[print(k.name, k.path) for k in b('drummernet/kits/data', hydrogen=False, velocities=(98,))]"
 
-# Debian packages with real drum kits and the SoundFont renderer (needs root).
+# Debian packages with real drum kits, the SoundFont renderer, and the browser the
+# HTML page is tested in (needs root).
 system-deps:
-	command -v fluidsynth >/dev/null && test -d /usr/share/hydrogen/data/drumkits || \
+	command -v fluidsynth >/dev/null && test -d /usr/share/hydrogen/data/drumkits && \
+	  command -v chromium >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	   --no-install-recommends fluidsynth fluid-soundfont-gm hydrogen-drumkits)
+	   --no-install-recommends fluidsynth fluid-soundfont-gm hydrogen-drumkits chromium)
 
 # Build every kit found on this machine into the user kit folder.
 system-kits: install system-deps

@@ -18,7 +18,8 @@ from drummernet.config import PRESET_DESCRIPTIONS, PRESETS
 from drummernet.datasets.midi import GMD_SPLITS
 from drummernet.errors import ConfigError, DrummerNetError
 from drummernet.fileio import write_text
-from drummernet.transcription.outputs import FORMATS
+from drummernet.transcription.beats import GRIDS, parse_time_signature
+from drummernet.transcription.outputs import FORMATS, OutputOptions
 
 
 def _parse_overrides(pairs: Sequence[str]) -> dict[str, object]:
@@ -234,6 +235,26 @@ def _peak_picking(net: object, args: argparse.Namespace) -> object:
     )
 
 
+def _time_signature(text: str) -> int:
+    try:
+        return parse_time_signature(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--time-signature ")) from None
+
+
+def _write_index(args: argparse.Namespace, done: list[tuple[str, dict[str, int]]]) -> None:
+    """index.html beside the pages of a batch (in --out-dir, else the inputs' common folder)."""
+    import os
+
+    from drummernet.transcription.outputs import output_paths
+    from drummernet.transcription.page import write_index
+
+    pages = [(output_paths(p, ["html"], args.out_dir)["html"], c) for p, c in done]
+    folder = Path(os.path.commonpath([page.parent.resolve() for page, _ in pages]))
+    write_index(folder / "index.html", pages)
+    print(f"index of {len(pages)} pages: {folder / 'index.html'}")
+
+
 def cmd_transcribe(args: argparse.Namespace) -> int:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -246,7 +267,9 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     files = expand_inputs(args.inputs)
     net = get_model(args.model)  # a missing or broken model fails once, before any file
     peaks = _peak_picking(net, args)
+    options = OutputOptions(args.quantize, args.time_signature, args.kit)
     kwargs = {
+        "options": options,
         "formats": args.format,
         "out_dir": args.out_dir,
         "overwrite": args.overwrite,
@@ -259,6 +282,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     jobs = [(path, kwargs, show and not parallel) for path in files]
     totals: dict[str, int] = {}
     failed = 0
+    done: list[tuple[str, dict[str, int]]] = []
     if parallel:
         # spawned, not forked: a fork of a process whose torch threads are running
         # (e.g. main() called from a program that already used the model) can hang
@@ -274,6 +298,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
             failed += 1
             tqdm.write(f"drummernet: error: {error}", file=sys.stderr)
             continue
+        done.append((path, counts or {}))
         for label, n in (counts or {}).items():
             totals[label] = totals.get(label, 0) + n
         if not args.quiet:
@@ -281,6 +306,12 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
             tqdm.write(f"{path}: {summary}")
     if pool is not None:
         pool.shutdown()
+    if "html" in args.format and len(done) > 1:
+        try:
+            _write_index(args, done)
+        except DrummerNetError as exc:
+            failed += 1
+            print(f"drummernet: error: {exc}", file=sys.stderr)
     onsets = " ".join(f"{k}={v}" for k, v in sorted(totals.items())) or "none"
     print(f"{len(jobs) - failed} of {len(jobs)} file(s) done, {failed} failed; onsets: {onsets}")
     return 0 if failed == 0 and jobs else 1
@@ -557,7 +588,10 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         default=["mid"],
         choices=FORMATS,
-        help="output formats (several allowed; default: mid)",
+        help="output formats (several allowed; default: mid): mid (tempo map from the "
+        "beats), csv, json, png (plot), musicxml (drum score), wav (re-synthesis through "
+        "--kit: NAME.resynth.wav), ab.wav (input left, re-synthesis right), html (a page "
+        "with players and a piano roll; an index.html for several files)",
     )
     p.add_argument("--out-dir", help="folder for the outputs (default: next to each input)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
@@ -568,6 +602,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="paper: KD SD HH; all: plus toms TT, cymbals CY, tambourine OT; components: 11",
     )
     _add_peak_picking_options(p)
+    p.add_argument(
+        "--quantize",
+        choices=list(GRIDS),
+        help="snap MIDI notes to this grid over the tracked beats (t: triplets; default: "
+        "exact times); the score (musicxml) always uses a grid, 1/16 unless given",
+    )
+    p.add_argument(
+        "--time-signature",
+        default="4/4",
+        type=_time_signature,
+        help="beats per bar of the MIDI and the score, N/4 (default 4/4)",
+    )
+    p.add_argument(
+        "--kit",
+        help="kit (name or folder) that plays the transcription back for wav, ab.wav "
+        "and html (default: fluidr3-standard)",
+    )
     p.add_argument("--workers", type=int, default=1, help="processes for many files")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the final summary")
     p.set_defaults(func=cmd_transcribe)

@@ -38,6 +38,7 @@ def atomic_write(
         os.close(fd)
         tmp = Path(name)
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide outputs from others
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
@@ -45,6 +46,13 @@ def atomic_write(
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and back: there is no getter)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path: str | Path, text: str, error: type[DrummerNetError] = OutputError) -> None:

@@ -15,6 +15,8 @@ from drummernet.errors import DrummerNetWarning, ModelFileError
 from drummernet.mixcheck import CHECK_SECONDS, full_mix_warning, harmonic_to_percussive_db
 from drummernet.model.io import load_model
 from drummernet.model.network import AnalysisNetwork
+from drummernet.transcription import outputs
+from drummernet.transcription.beats import BeatGrid, beat_grid
 from drummernet.transcription.inference import stream_activations
 from drummernet.transcription.notes import Event, PeakPicking, curve_members, pick_events
 
@@ -58,10 +60,61 @@ class Transcription:
     model: str = ""
     classes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
+    _grids: dict[int, BeatGrid] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def onsets(self, label: str) -> np.ndarray:
         """Onset times (s) of one class label."""
         return np.array([e.time for e in self.events if e.label == label])
+
+    def beat_grid(self, beats_per_bar: int = 4) -> BeatGrid:
+        """The tracked beats and bar lines (see :mod:`drummernet.transcription.beats`)."""
+        if beats_per_bar not in self._grids:
+            self._grids[beats_per_bar] = beat_grid(
+                self.activations, self.frame_rate, self.duration, self.components, beats_per_bar
+            )
+        return self._grids[beats_per_bar]
+
+    @property
+    def beats(self) -> np.ndarray:
+        """Times (s) of the tracked beats."""
+        return self.beat_grid().beat_times()
+
+    @property
+    def tempo(self) -> float:
+        """Overall tempo (bpm) of the tracked beats; 120 when none could be tracked."""
+        return self.beat_grid().tempo
+
+    def to_midi(
+        self, path: str | Path, quantize: str | None = None, beats_per_bar: int = 4
+    ) -> None:
+        """Write a MIDI file whose tempo map follows the beats; ``quantize`` (e.g.
+        ``"1/16"``, ``"1/8t"``) snaps the notes to that grid."""
+        outputs.write_midi(self, path, outputs.OutputOptions(quantize, beats_per_bar))
+
+    def to_musicxml(self, path: str | Path, quantize: str = "1/16", beats_per_bar: int = 4) -> None:
+        """Write a drum score (MusicXML, percussion clef, notes on ``quantize``'s grid)."""
+        from drummernet.transcription.notation import write_musicxml
+
+        write_musicxml(self, path, outputs.OutputOptions(quantize, beats_per_bar))
+
+    def resynthesize(self, kit: str | Path | None = None) -> np.ndarray:
+        """The events played through a kit (a name, a kit folder, or None for the
+        shipped default), mono float32 at the model's sample rate, as long as the input."""
+        from drummernet.transcription.resynthesis import resynthesize
+
+        return resynthesize(self, kit)
+
+    def to_html(self, path: str | Path, kit: str | Path | None = None) -> None:
+        """Write the HTML page (waveform, piano roll, players for the input, read again
+        from ``source`` when it is a file, and for its re-synthesis through ``kit``)."""
+        from drummernet.audio import load_audio
+        from drummernet.transcription.page import EMBED_SECONDS, write_html
+
+        short = self.duration <= EMBED_SECONDS
+        source = Path(self.source) if self.source and Path(self.source).is_file() else None
+        audio = load_audio(source) if source is not None and short else None
+        resynthesis = self.resynthesize(kit) if short else None
+        write_html(self, path, audio, resynthesis, source=source)
 
     def counts(self) -> dict[str, int]:
         """Number of onsets per class label."""

@@ -5,13 +5,18 @@ from __future__ import annotations
 import glob
 import warnings
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 
 from drummernet.audio import AUDIO_EXTENSIONS, load_audio
 from drummernet.errors import DrummerNetError, DrummerNetWarning
+from drummernet.kits.library import get_kit
 from drummernet.transcription import outputs
-from drummernet.transcription.api import transcribe
+from drummernet.transcription.api import Transcription, transcribe
+from drummernet.transcription.notation import write_musicxml
 from drummernet.transcription.notes import PeakPicking
+from drummernet.transcription.page import EMBED_SECONDS, write_html
+from drummernet.transcription.resynthesis import ab_stereo, resynthesize, write_wav
 
 
 def _is_audio_file(path: Path) -> bool:
@@ -54,8 +59,10 @@ def transcribe_file(
     classes: str = "paper",
     peaks: PeakPicking | None = None,
     progress: Callable[[float], None] | None = None,
+    options: outputs.OutputOptions = outputs.DEFAULT_OPTIONS,
 ) -> dict[str, int]:
-    """Transcribe one file and write the chosen ``formats``; returns onsets per class.
+    """Transcribe one file and write the chosen ``formats`` (with ``options``:
+    quantization, time signature, re-synthesis kit); returns onsets per class.
 
     Existing outputs are an error unless ``overwrite``; it is checked before any
     work is done, and nothing is written when transcription fails.
@@ -75,11 +82,34 @@ def transcribe_file(
             Path(out_dir).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DrummerNetError(f"cannot create {out_dir}: {exc.strerror}") from None
+    if options.kit is not None and {"wav", "ab.wav", "html"} & set(formats):
+        get_kit(options.kit)  # an unknown kit fails before the work
     result = transcribe(path, model=model, classes=classes, peaks=peaks, progress=progress)
+    write_outputs(result, paths, options, path)
+    return result.counts()
+
+
+def write_outputs(
+    result: Transcription, paths: dict[str, Path], options: outputs.OutputOptions, source: Path
+) -> None:
+    """Write ``{format: path}`` outputs of one transcription of ``source``; the input
+    audio and the re-synthesis are computed once, and only when a format needs them."""
+    original = cache(lambda: load_audio(source))
+    resynthesis = cache(lambda: resynthesize(result, options.kit))
+    short = result.duration <= EMBED_SECONDS
     for fmt, target in paths.items():
         if fmt == "png":
-            audio = load_audio(path) if result.duration <= 600 else None
-            outputs.write_png(result, target, audio)
+            outputs.write_png(result, target, original() if short else None)
+        elif fmt == "musicxml":
+            write_musicxml(result, target, options)
+        elif fmt == "wav":
+            write_wav(target, resynthesis())
+        elif fmt == "ab.wav":
+            write_wav(target, ab_stereo(original(), resynthesis()))
+        elif fmt == "html":
+            audio = (original(), resynthesis()) if short else (None, None)
+            write_html(result, target, *audio, outputs=paths, source=source)
+        elif fmt == "mid":
+            outputs.write_midi(result, target, options)
         else:
             outputs.WRITERS[fmt](result, target)
-    return result.counts()

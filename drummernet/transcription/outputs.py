@@ -1,9 +1,12 @@
-"""Writing a :class:`Transcription`: Standard MIDI File, CSV, JSON and a PNG plot.
+"""Writing a :class:`Transcription`: MIDI, CSV, JSON, a PNG plot, a drum score,
+re-synthesized audio and an HTML page.
 
-MIDI is written with ``mido`` (channel 10, General MIDI drum keys, 120 bpm so
-that one beat is 0.5 s), the plot with ``matplotlib``. Every writer goes
-through a temporary file and a rename, so an interrupted write leaves no
-half-written file behind.
+MIDI is written with ``mido`` (channel 10, General MIDI drum keys) with a tempo
+map that follows the tracked beats (:mod:`drummernet.transcription.beats`): one
+tempo per beat and the time signature at the first bar line, so that in a DAW
+the bars line up with the music and every note keeps its time (or lands on the
+``--quantize`` grid). Every writer goes through :func:`~drummernet.fileio.atomic_write`,
+so an interrupted write leaves no half-written file behind.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,33 +23,92 @@ import numpy as np
 
 from drummernet.components import GM_NOTES
 from drummernet.fileio import atomic_write, write_text
+from drummernet.transcription.beats import BeatGrid, quantize
 
 if TYPE_CHECKING:  # the type only: writing outputs needs no torch
     from drummernet.transcription.api import Transcription
 
-FORMATS = ("mid", "csv", "json", "png")
+#: Output formats and the suffix each adds to the input's name (``song.wav`` ->
+#: ``song.mid``; re-synthesis is ``song.resynth.wav`` so it never replaces a WAV input).
+SUFFIXES: dict[str, str] = {
+    "mid": ".mid",
+    "csv": ".csv",
+    "json": ".json",
+    "png": ".png",
+    "musicxml": ".musicxml",
+    "wav": ".resynth.wav",
+    "ab.wav": ".ab.wav",
+    "html": ".html",
+}
+FORMATS = tuple(SUFFIXES)
 TICKS_PER_BEAT = 480
-TEMPO = 500_000  # microseconds per beat (120 bpm)
-NOTE_SECONDS = 0.05  # length of each written note
+NOTE_BEATS = 0.125  # length of each written note: a 1/32 note
 
 
-def write_midi(transcription: Transcription, path: str | Path) -> None:
-    """A type-0 MIDI file: one note per event on channel 10."""
-    seconds_per_tick = TEMPO / 1e6 / TICKS_PER_BEAT
-    timeline = []
-    for e in transcription.events:
-        note = GM_NOTES[e.component]
-        timeline.append((e.time, 1, mido.Message("note_on", channel=9, note=note,
-                                                 velocity=e.velocity)))  # fmt: skip
-        timeline.append((e.time + NOTE_SECONDS, 0, mido.Message("note_off", channel=9, note=note)))
+@dataclass(frozen=True)
+class OutputOptions:
+    """How outputs are written: ``quantize`` grid (``"1/16"`` ..., None keeps exact
+    times; the score always uses a grid, 1/16 by default), ``beats_per_bar`` (the
+    time signature over 4) and the ``kit`` (name or folder) of re-synthesis."""
+
+    quantize: str | None = None
+    beats_per_bar: int = 4
+    kit: str | None = None
+
+
+#: Exact times, 4/4, the default kit.
+DEFAULT_OPTIONS = OutputOptions()
+
+
+def event_positions(transcription: Transcription, grid: BeatGrid, step: str | None) -> np.ndarray:
+    """Each event's beat position (quarter notes from time 0), snapped to ``step``."""
+    times = np.array([e.time for e in transcription.events], dtype=float)
+    return quantize(grid.position(times), step) if len(times) else times
+
+
+def _tempo_map(grid: BeatGrid, last_beat: int) -> list[tuple[int, mido.MetaMessage]]:
+    """Time signature(s) and one tempo per beat (where it changes) up to ``last_beat``."""
+    bar = grid.beats_per_bar
+    meta = [(0, mido.MetaMessage("time_signature", numerator=grid.pickup or bar, denominator=4))]
+    if grid.pickup:
+        meta.append((grid.pickup * TICKS_PER_BEAT,
+                     mido.MetaMessage("time_signature", numerator=bar, denominator=4)))  # fmt: skip
+    previous = None
+    for j in range(min(last_beat, len(grid.times) - 2) + 1):
+        tempo = round((grid.times[j + 1] - grid.times[j]) * 1e6)
+        if tempo != previous:
+            meta.append((j * TICKS_PER_BEAT, mido.MetaMessage("set_tempo", tempo=tempo)))
+            previous = tempo
+    return meta
+
+
+def write_midi(
+    transcription: Transcription, path: str | Path, options: OutputOptions = DEFAULT_OPTIONS
+) -> None:
+    """A type-0 MIDI file: one note per event on channel 10, tempo map from the beats.
+
+    Two events of one drum that quantization puts on the same tick become one note
+    (the louder)."""
+    grid = transcription.beat_grid(options.beats_per_bar)
+    ticks = np.round(event_positions(transcription, grid, options.quantize) * TICKS_PER_BEAT)
+    notes: dict[tuple[int, int], int] = {}
+    for tick, e in zip(ticks.astype(int), transcription.events, strict=True):
+        key = (int(tick), GM_NOTES[e.component])
+        notes[key] = max(notes.get(key, 0), e.velocity)
+    length = round(NOTE_BEATS * TICKS_PER_BEAT)
+    last = int(max((t for t, _ in notes), default=0) + length) // TICKS_PER_BEAT
+    timeline: list[tuple[int, int, mido.Message | mido.MetaMessage]] = [
+        (tick, 0, message) for tick, message in _tempo_map(grid, last)
+    ]
+    for (tick, note), velocity in notes.items():
+        timeline.append((tick, 2, mido.Message("note_on", channel=9, note=note, velocity=velocity)))
+        timeline.append((tick + length, 1, mido.Message("note_off", channel=9, note=note)))
     timeline.sort(key=lambda item: (item[0], item[1]))
-    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=TEMPO, time=0)])
-    track.append(mido.MetaMessage("track_name", name="drums (drummernet)", time=0))
-    last_tick = 0
-    for seconds, _, message in timeline:
-        tick = round(seconds / seconds_per_tick)
-        track.append(message.copy(time=tick - last_tick))
-        last_tick = tick
+    track = mido.MidiTrack([mido.MetaMessage("track_name", name="drums (drummernet)", time=0)])
+    previous = 0
+    for tick, _, message in timeline:
+        track.append(message.copy(time=tick - previous))
+        previous = tick
     midi = mido.MidiFile(type=0, ticks_per_beat=TICKS_PER_BEAT, tracks=[track])
     atomic_write(path, lambda p: midi.save(str(p)))
 
@@ -73,6 +136,9 @@ def to_dict(transcription: Transcription) -> dict:
         "frame_rate": transcription.frame_rate,
         "classes": {label: list(members) for label, members in transcription.classes.items()},
         "counts": transcription.counts(),
+        "tempo": round(transcription.tempo, 2),
+        "beats": [round(float(t), 4) for t in transcription.beats],
+        "downbeats": [round(float(t), 4) for t in _downbeats(transcription)],
         "events": [
             {
                 "time": round(e.time, 4),
@@ -84,6 +150,13 @@ def to_dict(transcription: Transcription) -> dict:
             for e in transcription.events
         ],
     }
+
+
+def _downbeats(transcription: Transcription) -> np.ndarray:
+    """Bar lines among the tracked beats."""
+    grid = transcription.beat_grid()
+    tracked = grid.beat_times()
+    return grid.downbeats()[np.isin(grid.downbeats(), tracked)]
 
 
 def write_json(transcription: Transcription, path: str | Path) -> None:
@@ -134,11 +207,11 @@ def write_png(
         plt.close(fig)
 
 
-WRITERS = {"mid": write_midi, "csv": write_csv, "json": write_json}
-
-
 def output_paths(source: str | Path, formats: list[str], out_dir: str | Path | None) -> dict:
     """``{format: path}`` next to ``source`` (or in ``out_dir``): ``song.wav`` -> ``song.mid``."""
     source = Path(source)
     folder = Path(out_dir) if out_dir else source.parent
-    return {fmt: folder / f"{source.stem}.{fmt}" for fmt in formats}
+    return {fmt: folder / f"{source.stem}{SUFFIXES[fmt]}" for fmt in formats}
+
+
+WRITERS = {"csv": write_csv, "json": write_json}
