@@ -7,7 +7,10 @@ that the growth with the length of the input shows). Writes
 ``bench/results/transcribe_speed-<date>.json``. Compare systems by ratios measured
 in the same run.
 
-    OMP_WAIT_POLICY=PASSIVE python bench/transcribe_speed.py [--minutes 1 60]
+    OMP_WAIT_POLICY=PASSIVE python bench/transcribe_speed.py [--minutes 2 60] [--threads 1]
+
+``wall_s`` is the transcription alone; ``process_s`` the whole process as a user
+waits for it (interpreter start, imports, model load, decoding, transcription).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -41,13 +45,13 @@ def measure(system: str, path: str, model: str | None) -> dict:
     from drummernet.audio import load_audio
 
     seconds = sf.info(path).duration
-    if system.startswith("drummernet"):  # drummernet-nocheck: without the full-mix check
+    if system.startswith(("drummernet", "lite")):  # drummernet-nocheck: no full-mix check
         from drummernet.transcription import get_model, transcribe
 
-        net = get_model(model)
+        net = get_model(model if system != "lite" else lite_model(model))
         before = rss_mib()
         start = time.perf_counter()
-        result = transcribe(path, model=net, check_mix=system == "drummernet")
+        result = transcribe(path, model=net, check_mix=system != "drummernet-nocheck")
         onsets = len(result.events)
     else:
         from drummernet.evaluation.nmfd import nmfd_transcriber
@@ -67,6 +71,16 @@ def measure(system: str, path: str, model: str | None) -> dict:
     }
 
 
+def lite_model(model: str | None) -> object:
+    """The ``lite`` model given, or an untrained one (speed does not depend on weights)."""
+    if model:
+        return model
+    from drummernet.config import get_preset
+    from drummernet.model import AnalysisNetwork
+
+    return AnalysisNetwork(get_preset("lite"))
+
+
 def make_input(minutes: float, folder: Path) -> Path:
     import numpy as np
 
@@ -82,47 +96,80 @@ def make_input(minutes: float, folder: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minutes", type=float, nargs="+", default=[1.0, 60.0])
-    parser.add_argument("--systems", nargs="+", default=["drummernet", "nmfd"],
-                        help="drummernet, drummernet-nocheck (no mix check), nmfd")  # fmt: skip
-    parser.add_argument("--model", help="model file (default: the shipped model)")
+    parser.add_argument("--minutes", type=float, nargs="+", default=[2.0, 60.0])
+    parser.add_argument(
+        "--systems",
+        nargs="+",
+        default=["drummernet", "lite", "nmfd"],
+        help="drummernet, drummernet-nocheck (no mix check), lite, nmfd",
+    )
+    parser.add_argument("--model", help="model file of drummernet (default: the shipped model)")
+    parser.add_argument("--lite-model", help="model file of lite (default: untrained)")
+    parser.add_argument("--threads", type=int, default=1, help="torch/OpenMP threads (1)")
+    parser.add_argument("--long-systems", nargs="+", default=["lite", "nmfd"],
+                        help="systems also run on inputs over 10 minutes (the shipped "
+                        "model takes ~20 minutes for an hour)")  # fmt: skip
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one[0], args.one[1], args.model)))
+        import torch
+
+        torch.set_num_threads(args.threads)
+        model = args.lite_model if args.one[0] == "lite" else args.model
+        print(json.dumps(measure(args.one[0], args.one[1], model)))
         return
     rows: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for minutes in args.minutes:
             path = make_input(minutes, Path(tmp))
             for system in args.systems:
-                cmd = [sys.executable, __file__, "--one", system, str(path)]
-                if args.model:
-                    cmd += ["--model", args.model]
-                out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-                r = json.loads(out.strip().splitlines()[-1])
+                if minutes > 10 and system not in args.long_systems:
+                    continue
+                cmd = [sys.executable, __file__, "--one", system, str(path),
+                       "--threads", str(args.threads)]  # fmt: skip
+                for flag, value in (("--model", args.model), ("--lite-model", args.lite_model)):
+                    cmd += [flag, value] if value else []
+                threads = str(args.threads)
+                env = {**os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+                start = time.perf_counter()
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                # the whole process: interpreter, imports, model, decoding, transcription
+                r["process_s"] = round(time.perf_counter() - start, 2)
+                r["process_speed_x_real_time"] = round(r["audio_s"] / r["process_s"], 1)
                 rows[f"{system}@{minutes:g}min"] = r
                 print(
                     f"{system:<18} {minutes:5g} min  {r['wall_s']:8.1f} s  RTF "
-                    f"{r['real_time_factor']:.4f}  RSS {r['rss_before_mib']} -> "
-                    f"{r['peak_rss_mib']} MiB",
+                    f"{r['real_time_factor']:.4f}  process {r['process_s']:.1f} s "
+                    f"({r['process_speed_x_real_time']}x real time)  RSS "
+                    f"{r['rss_before_mib']} -> {r['peak_rss_mib']} MiB",
                     flush=True,
                 )
     for minutes in args.minutes:
-        ours, theirs = rows.get(f"drummernet@{minutes:g}min"), rows.get(f"nmfd@{minutes:g}min")
-        if ours and theirs:
-            ours["speed_vs_nmfd"] = round(theirs["wall_s"] / ours["wall_s"], 2)
+        theirs = rows.get(f"nmfd@{minutes:g}min")
+        for system in args.systems:
+            ours = rows.get(f"{system}@{minutes:g}min")
+            if ours and theirs and system != "nmfd":
+                ours["speed_vs_nmfd"] = round(theirs["process_s"] / ours["process_s"], 2)
     record = {
         "benchmark": "transcribe_speed",
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "machine": platform.platform(),
         "model": args.model or "default",
+        "lite_model": args.lite_model or "untrained lite preset",
+        "threads": args.threads,
         "runs": rows,
     }
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"transcribe_speed-{datetime.date.today().isoformat()}.json"
+    runs_today = 1
+    while path.exists():  # a second run the same day keeps the first one's numbers
+        runs_today += 1
+        path = path.with_name(
+            f"transcribe_speed-{datetime.date.today().isoformat()}-{runs_today}.json"
+        )
     path.write_text(json.dumps(record, indent=2) + "\n")
     print(f"written {path}")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -203,7 +204,11 @@ def _transcribe_job(job: tuple) -> tuple[str, dict[str, int] | None, str | None,
 
     from drummernet.transcription.files import transcribe_file
 
-    path, kwargs, show = job
+    path, kwargs, show, threads = job
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
     # A bar in audio seconds for each file in its turn (not from worker processes).
     bar = tqdm(unit="s", unit_scale=True, desc=Path(path).name[:30], leave=False, disable=not show)
     with warnings.catch_warnings(record=True) as caught:
@@ -279,7 +284,8 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     }
     show = sys.stderr.isatty() and not args.quiet
     parallel = args.workers > 1 and len(files) > 1
-    jobs = [(path, kwargs, show and not parallel) for path in files]
+    threads = args.threads or (max(1, (os.cpu_count() or 1) // args.workers) if parallel else 0)
+    jobs = [(path, kwargs, show and not parallel, threads) for path in files]
     totals: dict[str, int] = {}
     failed = 0
     done: list[tuple[str, dict[str, int]]] = []
@@ -620,6 +626,12 @@ def build_parser() -> argparse.ArgumentParser:
         "and html (default: fluidr3-standard)",
     )
     p.add_argument("--workers", type=int, default=1, help="processes for many files")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="threads per process (default: all cores, or cores / workers with --workers)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print only the final summary")
     p.set_defaults(func=cmd_transcribe)
 

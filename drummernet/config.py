@@ -10,6 +10,12 @@ guessing. Presets:
     The defaults of the authors' published code where they differ from the
     paper (narrow first conv and GRUs, no bias, no onset enhancement, each
     octave's loss scaled by 4, peak-picking delta 0.25 and wait 62.5 ms).
+``fast``
+    The paper's model and loss made cheaper on a CPU (decimated CQT octaves,
+    time GRUs on 256-frame windows).
+``lite``
+    The paper's loss with a light analysis network (``model/lite.py``): log-STFT
+    front end at the frame rate, dilated convolutions, a GRU at 125 Hz.
 ``soft``, ``mel``, ``stft``, ``noe``, ``conv``
     The ablations of the paper's Figure 8, each the ``paper`` preset with one
     switch changed: softmax instead of sparsemax, a mel or a linear STFT
@@ -33,6 +39,7 @@ from drummernet.errors import ConfigError
 SAMPLE_RATE = 16000
 
 _CHOICES: dict[str, tuple[str, ...]] = {
+    "body": ("unet", "lite"),
     "temporal_model": ("gru", "conv"),
     "activation": ("sparsemax", "softmax"),
     "spectrum": ("cqt", "mel", "stft"),
@@ -49,6 +56,9 @@ class Config:
     sample_rate: int = SAMPLE_RATE  # Hz, of network input and synthesizer output
     components: tuple[str, ...] = field(default=COMPONENTS)
 
+    # --- analysis network: which body turns audio into frame scores -------
+    body: str = "unet"  # "unet": the paper's U-net + temporal layers; "lite": see model/lite.py
+
     # --- analysis network: 1-D U-net on the waveform ---------------------
     unet_first_channels: int = 128  # channels of the first (full-rate) conv
     unet_channels: int = 50  # channels of every other conv
@@ -64,6 +74,17 @@ class Config:
     component_gru_units: int = 1  # hidden units of the GRU along the component axis
     gru_window_frames: int = 0  # time GRUs run on windows of this many frames (0: whole input)
     gru_context_frames: int = 0  # ... each with this many neighbouring frames on both sides
+
+    # --- analysis network: the lite body (body="lite") ---------------------
+    lite_short_fft: int = 256  # samples, STFT window for timing
+    lite_long_fft: int = 1024  # samples, STFT window for low-frequency detail
+    lite_long_bins: int = 96  # lowest bins of the long STFT kept (96: up to 1.5 kHz)
+    lite_channels: int = 64  # width of the frame-rate layers
+    lite_dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)  # frames, one conv each
+    lite_pool: int = 8  # frames averaged for the context GRU (125 Hz)
+    lite_gru_units: int = 48  # per direction
+    lite_gru_window: int = 32  # pooled frames per GRU window
+    lite_gru_context: int = 8  # pooled frames of context on each side of a window
 
     # --- analysis network: sparsity and upsampling ------------------------
     activation: str = "sparsemax"  # "sparsemax", or "softmax" (SOFT ablation)
@@ -106,6 +127,7 @@ class Config:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "components", tuple(self.components))
+        object.__setattr__(self, "lite_dilations", tuple(self.lite_dilations))
         self.validate()
 
     # ------------------------------------------------------------------ derived
@@ -128,10 +150,27 @@ class Config:
     def pad_multiple(self) -> int:
         """Input lengths are zero-padded on the right to a multiple of this (samples)."""
         multiples = [2**self.unet_encoder_depth, self.upsample_factor * self.time_window_frames]
-        if self.temporal_model == "gru" and self.gru_window_frames:
+        if self.body == "lite":
+            multiples.append(self.upsample_factor * self.lite_pool * self.lite_gru_window)
+        elif self.temporal_model == "gru" and self.gru_window_frames:
             # the GRU windows then sit on one grid in every chunk of a long file
             multiples.append(self.upsample_factor * self.gru_window_frames)
         return math.lcm(*multiples)
+
+    @property
+    def receptive_field_samples(self) -> int | None:
+        """Samples of input on either side that can change a frame's output (for
+        the ``lite`` body), or None when unbounded (the paper's GRUs see the whole
+        input). Chunks run with this much context equal the whole-file output."""
+        if self.body != "lite":
+            return None
+        # Chunks start and end on the GRU windows' grid (pad_multiple), so a chunk's
+        # windows reach past its ends by their own context only, which in turn sees
+        # the dilated convolutions' span and the STFTs' half windows (and low-pass).
+        hop = self.upsample_factor
+        stft = self.lite_long_fft // 2 + 32 * (self.lite_long_fft // self.lite_short_fft)
+        frames = self.lite_gru_context * self.lite_pool + sum(self.lite_dilations)
+        return frames * hop + stft
 
     @property
     def kernel_samples(self) -> int:
@@ -150,7 +189,8 @@ class Config:
             "gru_bidirectional_units gru_unidirectional_units component_gru_units "
             "time_window_frames hpss_n_fft hpss_hop_length hpss_kernel_size spectrum_hop_length "
             "cqt_n_octaves cqt_bins_per_octave cqt_max_n_fft mel_n_fft mel_n_mels stft_n_fft "
-            "batch_size"
+            "batch_size lite_short_fft lite_long_fft lite_long_bins lite_channels lite_pool "
+            "lite_gru_units lite_gru_window"
         ).split()
         for key in positive_ints:
             value = getattr(self, key)
@@ -179,7 +219,13 @@ class Config:
         for key in positive_floats:
             if not float(getattr(self, key)) > 0:
                 raise ConfigError(f"{key} must be positive; got {getattr(self, key)!r}")
-        for key in ("gru_window_frames", "gru_context_frames"):
+        if self.lite_long_bins > self.lite_long_fft // 2 + 1:
+            raise ConfigError("lite_long_bins must be at most lite_long_fft // 2 + 1")
+        if not all(isinstance(d, int) and d > 0 for d in self.lite_dilations):
+            raise ConfigError(
+                f"lite_dilations must be positive integers; got {self.lite_dilations}"
+            )
+        for key in ("gru_window_frames", "gru_context_frames", "lite_gru_context"):
             value = getattr(self, key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ConfigError(f"{key} must be an integer >= 0; got {value!r}")
@@ -255,6 +301,7 @@ PRESETS: dict[str, Config] = {
     "fast": _PAPER.replace(
         name="fast", cqt_decimate=True, gru_window_frames=256, gru_context_frames=32
     ),
+    "lite": _PAPER.replace(name="lite", body="lite", cqt_decimate=True),
 }
 
 PRESET_DESCRIPTIONS: dict[str, str] = {
@@ -263,6 +310,10 @@ PRESET_DESCRIPTIONS: dict[str, str] = {
     "fast": (
         "the paper's model and loss; each CQT octave decimated before its STFT and the "
         "time GRUs run on 256-frame windows with 32 frames of context (CPU)"
+    ),
+    "lite": (
+        "the paper's loss with a light network for CPUs: log-STFT front end at 1 kHz, "
+        "dilated convolutions, a bi-GRU at 125 Hz for context (model/lite.py)"
     ),
     "soft": "ablation SOFT: softmax instead of sparsemax",
     "mel": "ablation MEL: mel spectrogram instead of pseudo-CQT",

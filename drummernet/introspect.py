@@ -48,6 +48,30 @@ def spectrum_description(config: Config) -> str:
     return f"linear STFT {config.stft_n_fft}"
 
 
+def _body_rows(config: Config, counts: dict[str, int], temporal: str) -> list[tuple[str, str]]:
+    """The rows describing the network's body."""
+    c = config
+    if c.body == "lite":
+        return [
+            (
+                "lite body",
+                f"{counts['lite']:,} parameters: log-STFT {c.lite_short_fft} + "
+                f"{c.lite_long_fft} (low {c.lite_long_bins} bins) at {c.frame_rate:g} Hz, "
+                f"{len(c.lite_dilations)} dilated convs x {c.lite_channels}, bi-GRU "
+                f"{c.lite_gru_units} at {c.frame_rate / c.lite_pool:g} Hz on "
+                f"{c.lite_gru_window}-frame windows",
+            )
+        ]
+    return [
+        (
+            "U-net",
+            f"{counts['unet']:,} parameters, {c.unet_encoder_depth} down / "
+            f"{c.unet_decoder_depth} up",
+        ),
+        ("temporal layers", f"{counts['temporal']:,} parameters ({temporal})"),
+    ]
+
+
 def describe(source: str | None = None) -> list[tuple[str, str]]:
     """``(label, value)`` rows describing a preset, configuration or model file
     (default: the shipped model)."""
@@ -66,12 +90,7 @@ def describe(source: str | None = None) -> list[tuple[str, str]]:
         ("source", str(source) if source is not None else "the shipped default model"),
         ("configuration", config.name),
         ("components", f"{config.n_components}: {' '.join(config.components)}"),
-        (
-            "U-net",
-            f"{counts['unet']:,} parameters, {config.unet_encoder_depth} down / "
-            f"{config.unet_decoder_depth} up",
-        ),
-        ("temporal layers", f"{counts['temporal']:,} parameters ({temporal})"),
+        *_body_rows(config, counts, temporal),
         (
             "activation",
             f"{config.activation} x {config.activation} over "

@@ -34,8 +34,11 @@ def test_transcribe_speed_bench(model_file, tmp_path):
     run("transcribe_speed.py", "--minutes", "0.05", "--model", model_file, "--out", tmp_path)
     (path,) = tmp_path.glob("transcribe_speed-*.json")
     runs = json.loads(path.read_text())["runs"]
-    assert set(runs) == {"drummernet@0.05min", "nmfd@0.05min"}
+    assert set(runs) == {"drummernet@0.05min", "lite@0.05min", "nmfd@0.05min"}
     assert runs["drummernet@0.05min"]["audio_s"] == pytest.approx(3.0, abs=0.01)
+    # the whole process takes longer than the transcription inside it
+    assert runs["lite@0.05min"]["process_s"] > runs["lite@0.05min"]["wall_s"]
+    assert runs["lite@0.05min"]["speed_vs_nmfd"] > 0
 
 
 def test_accuracy_bench(model_file, tmp_path):

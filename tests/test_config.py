@@ -51,8 +51,9 @@ def test_every_preset_has_a_description_and_its_own_name():
     assert all(config.name == name for name, config in PRESETS.items())
 
 
-def test_json_round_trip(tmp_path):
-    config = get_preset("reference-code").replace(batch_size=4)
+@pytest.mark.parametrize("preset", ["reference-code", "lite"])
+def test_json_round_trip(tmp_path, preset):
+    config = get_preset(preset).replace(batch_size=4)
     path = tmp_path / "c.json"
     path.write_text(config.to_json())
     assert Config.load(path) == config

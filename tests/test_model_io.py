@@ -10,8 +10,9 @@ from drummernet.model import AnalysisNetwork, load_model, save_model
 from drummernet.model import io as model_io
 
 
-def test_round_trip_rebuilds_the_same_network(tmp_path):
-    config = get_preset("reference-code").replace(batch_size=8)
+@pytest.mark.parametrize("preset", ["reference-code", "lite"])
+def test_round_trip_rebuilds_the_same_network(tmp_path, preset):
+    config = get_preset(preset).replace(batch_size=8)
     model = AnalysisNetwork(config).eval()
     path = tmp_path / "m.pt"
     save_model(model, path, metadata={"steps": 12})

@@ -319,3 +319,15 @@ def test_short_recordings_with_a_few_onsets_get_a_grid(seconds):
     made = pattern(times, duration=seconds)
     grid = made.beat_grid()
     assert grid.times[0] == 0 and np.all(np.diff(grid.times) > 0) and grid.times[-1] >= seconds
+
+
+def test_outputs_are_readable_by_others_as_the_umask_allows(tmp_path):
+    # written through a temporary file (mkstemp makes it 0600), then given the usual mode
+    from drummernet.fileio import write_text
+
+    old = os.umask(0o022)
+    try:
+        write_text(tmp_path / "page.html", "<html></html>")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "page.html").stat().st_mode & 0o777 == 0o644

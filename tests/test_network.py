@@ -10,9 +10,10 @@ from drummernet.model.temporal import ConvHead, RecurrentHead, run_in_windows
 from drummernet.synth import Synthesizer
 
 
+@pytest.mark.parametrize("preset", ["paper", "lite"])
 @pytest.mark.parametrize("length", [1, 777, 1023, 1025, 5001])
-def test_output_has_input_length_and_impulses_only_on_the_frame_grid(length):
-    model = AnalysisNetwork(get_preset("paper")).eval()
+def test_output_has_input_length_and_impulses_only_on_the_frame_grid(length, preset):
+    model = AnalysisNetwork(get_preset(preset)).eval()
     with torch.no_grad():
         y = model(torch.randn(2, length) * 0.1)
     assert y.shape == (2, 11, length)
@@ -151,3 +152,17 @@ def test_unet_matches_the_plain_elu_then_pool_formula():
         strict=True,
     ):
         torch.testing.assert_close(g_ours, g_ref, rtol=1e-4, atol=1e-5)
+
+
+def test_lite_body_works_at_the_frame_rate_and_is_light():
+    lite, fast = AnalysisNetwork(get_preset("lite")), AnalysisNetwork(get_preset("fast"))
+    assert set(lite.parameter_counts()) == {"lite"}
+    assert sum(lite.parameter_counts().values()) < 0.5 * sum(fast.parameter_counts().values())
+    audio = torch.randn(1, 8192) * 0.1
+    # frame f of the front end is centred on sample 16 f: an impulse there peaks there
+    spike = torch.zeros(1, 1, 8192)
+    spike[..., 16 * 200] = 1.0
+    spectrum = lite.lite.spectrum(spike)
+    assert spectrum.shape == (1, 129 + 96, 512)
+    assert int(spectrum[0, :129].sum(dim=0).argmax()) == 200
+    assert lite.logits(audio).shape == (1, 11, 512)

@@ -14,7 +14,7 @@ from drummernet.config import get_preset
 from drummernet.errors import ConfigError, ModelFileError
 from drummernet.model import AnalysisNetwork, save_model
 from drummernet.transcription import PeakPicking, Transcription, pick_events, pick_peaks, transcribe
-from drummernet.transcription.inference import activations
+from drummernet.transcription.inference import activations, chunk_lengths
 from drummernet.transcription.notes import Event
 from drummernet.transcription.outputs import write_csv, write_json, write_midi, write_png
 
@@ -99,7 +99,25 @@ def test_added_components_join_a_class_curve_and_survive_the_model_metadata():
         pick_events(acts, 1000.0, components, "paper", PeakPicking(add_components={"HH": ("X",)}))
 
 
-@pytest.mark.parametrize("preset", ["conv", "paper", "fast"])
+def test_lite_chunks_need_only_the_receptive_field_as_context():
+    model = AnalysisNetwork(get_preset("lite")).eval()
+    with torch.no_grad():  # a random model's scores are nearly flat: make them differ
+        model.lite.output.weight.mul_(100.0)
+    field = model.config.receptive_field_samples
+    assert chunk_lengths(model, 8.0)[1] == -(-field // 4096) * 4096 <= 0.5 * 16000
+    rng = np.random.default_rng(2)
+    audio = np.zeros(16000 * 6, np.float32)
+    for onset in rng.integers(0, len(audio) - 2000, 30):
+        audio[onset : onset + 2000] += rng.standard_normal(2000) * np.exp(-np.arange(2000) / 300)
+    whole = activations(model, audio, chunk_s=60, context_s=0)
+    assert np.count_nonzero(whole > 1e-3) > 300
+    np.testing.assert_allclose(activations(model, audio, chunk_s=1.024), whole, atol=1e-5)
+    # without context the chunks' edges differ
+    short = activations(model, audio, chunk_s=1.024, context_s=0)
+    assert np.abs(short - whole).max() > 1e-4
+
+
+@pytest.mark.parametrize("preset", ["conv", "paper", "fast", "lite"])
 def test_chunked_inference_is_aligned_to_the_sample(preset):
     model = AnalysisNetwork(get_preset(preset)).eval()
     rng = np.random.default_rng(1)
@@ -109,7 +127,7 @@ def test_chunked_inference_is_aligned_to_the_sample(preset):
     whole = activations(model, audio, chunk_s=60, context_s=0)
     chunked = activations(model, audio, chunk_s=1.024, context_s=2.048)
     assert whole.shape == chunked.shape == (11, -(-len(audio) // 16))
-    exact = preset in ("conv", "fast")  # conv, or GRUs on fixed windows of the file's grid
+    exact = preset in ("conv", "fast", "lite")  # finite: GRUs on fixed windows of the file's grid
     if exact:  # finite receptive field inside the context: the same numbers
         np.testing.assert_allclose(chunked, whole, atol=1e-5)
     comps = model.config.components

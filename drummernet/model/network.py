@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from drummernet.config import Config
+from drummernet.model.lite import LiteBody
 from drummernet.model.sparsity import sparse_activations
 from drummernet.model.temporal import build_temporal_head
 from drummernet.model.unet import UNet1d
@@ -14,7 +15,8 @@ from drummernet.model.upsample import zero_insertion_upsample
 
 
 class AnalysisNetwork(nn.Module):
-    """U-net -> temporal layers -> two sparse normalisations -> zero insertion.
+    """U-net -> temporal layers (or the lite body) -> two sparse normalisations ->
+    zero insertion.
 
     Alignment: the input is zero-padded on the right to a multiple of
     ``config.pad_multiple`` samples (1,024 for the paper), every convolution uses
@@ -27,14 +29,19 @@ class AnalysisNetwork(nn.Module):
     def __init__(self, config: Config) -> None:
         super().__init__()
         self.config = config
-        self.unet = UNet1d(config)
-        self.temporal = build_temporal_head(config, self.unet.out_channels)
+        if config.body == "lite":
+            self.lite = LiteBody(config)
+        else:
+            self.unet = UNet1d(config)
+            self.temporal = build_temporal_head(config, self.unet.out_channels)
         self.metadata: dict = {}  # filled from a model file: training data, steps, scores
 
     def logits(self, audio: torch.Tensor) -> torch.Tensor:
         """Frame-rate scores before normalisation, ``(batch, K, padded_frames)``."""
         padding = (-audio.shape[-1]) % self.config.pad_multiple
         x = F.pad(audio, (0, padding)).unsqueeze(1)
+        if self.config.body == "lite":
+            return self.lite(x)
         return self.temporal(self.unet(x))
 
     def frame_activations(self, audio: torch.Tensor) -> torch.Tensor:
@@ -72,8 +79,6 @@ class AnalysisNetwork(nn.Module):
         return out.squeeze(0) if squeeze else out
 
     def parameter_counts(self) -> dict[str, int]:
-        """Trainable parameters of the U-net and of the temporal layers."""
-        return {
-            "unet": sum(p.numel() for p in self.unet.parameters()),
-            "temporal": sum(p.numel() for p in self.temporal.parameters()),
-        }
+        """Trainable parameters of each part (U-net and temporal layers, or the lite body)."""
+        return {name: sum(p.numel() for p in part.parameters())
+                for name, part in self.named_children()}  # fmt: skip

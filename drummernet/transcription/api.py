@@ -162,7 +162,7 @@ def transcribe(
     classes: str | Mapping[str, tuple[str, ...]] = "paper",
     peaks: PeakPicking | None = None,
     chunk_s: float = 8.0,
-    context_s: float = 2.0,
+    context_s: float | None = None,
     progress: Callable[[float], None] | None = None,
     check_mix: bool = True,
 ) -> Transcription:
@@ -177,7 +177,8 @@ def transcribe(
     classes : ``"paper"`` (KD, SD, HH), ``"all"`` (plus TT, CY, OT),
         ``"components"`` (one per component) or a mapping label -> components.
     peaks : peak-picking parameters; default: those the model was tuned with.
-    chunk_s, context_s : hop and context of chunked inference, s.
+    chunk_s, context_s : hop and context of chunked inference, s (context: the model's
+        receptive field when finite, else 2 s).
     progress : called with the seconds of audio done, once per chunk.
     check_mix : warn (:class:`~drummernet.errors.DrummerNetWarning`) when the input
         sounds like a full mix rather than drums alone (see :mod:`drummernet.mixcheck`);

@@ -18,6 +18,7 @@ for the paper configuration).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -29,13 +30,61 @@ def _round_up(value: float, multiple: int) -> int:
     return max(multiple, int(-(-round(value) // multiple) * multiple))
 
 
-def chunk_lengths(model: AnalysisNetwork, chunk_s: float, context_s: float) -> tuple[int, int]:
-    """``(hop, context)`` in samples, rounded up to multiples of ``pad_multiple``."""
+#: Context (s) on either side of a chunk for models whose receptive field is unbounded.
+DEFAULT_CONTEXT_S = 2.0
+
+
+def chunk_lengths(
+    model: AnalysisNetwork, chunk_s: float, context_s: float | None = None
+) -> tuple[int, int]:
+    """``(hop, context)`` in samples, rounded up to multiples of ``pad_multiple``.
+    ``context_s=None``: the model's receptive field when it is finite (chunked then
+    equals whole-file output, at the least cost), else :data:`DEFAULT_CONTEXT_S`."""
     config = model.config
+    if context_s is None:
+        field = config.receptive_field_samples
+        context = field if field is not None else DEFAULT_CONTEXT_S * config.sample_rate
+    else:
+        context = context_s * config.sample_rate
     return (
         _round_up(chunk_s * config.sample_rate, config.pad_multiple),
-        _round_up(context_s * config.sample_rate, config.pad_multiple) if context_s > 0 else 0,
+        _round_up(context, config.pad_multiple) if context > 0 else 0,
     )
+
+
+@dataclass(frozen=True)
+class _Window:
+    """One hop ``[start, stop)`` of the file and its audio with context, from ``first``."""
+
+    start: int
+    stop: int
+    first: int
+    audio: np.ndarray
+
+
+def _windows(blocks: Iterable[np.ndarray], hop: int, context: int) -> Iterator[_Window]:
+    """The hops of a stream of blocks, each with up to ``context`` samples either side;
+    only what the next hops need is kept."""
+    buffer = np.zeros(0, dtype=np.float32)
+    buffer_start = 0  # file sample index of buffer[0]
+    start = 0  # first sample of the next hop
+
+    def window(end_of_audio: int) -> _Window:
+        stop = min(start + hop, end_of_audio)
+        first, last = max(0, start - context), min(end_of_audio, stop + context)
+        return _Window(start, stop, first, buffer[first - buffer_start : last - buffer_start])
+
+    for block in blocks:
+        buffer = np.concatenate([buffer, np.asarray(block, dtype=np.float32)])
+        while buffer_start + len(buffer) >= start + hop + context:
+            yield window(buffer_start + len(buffer))
+            start += hop
+            drop = max(0, start - context) - buffer_start
+            buffer, buffer_start = buffer[drop:], buffer_start + drop
+    end = buffer_start + len(buffer)
+    while start < end:
+        yield window(end)
+        start += hop
 
 
 @torch.no_grad()
@@ -43,51 +92,48 @@ def stream_activations(
     model: AnalysisNetwork,
     blocks: Iterable[np.ndarray],
     chunk_s: float = 8.0,
-    context_s: float = 2.0,
+    context_s: float | None = None,
     gain: float = 1.0,
     on_samples: Callable[[int], None] | None = None,
+    batch: int = 1,
 ) -> Iterator[np.ndarray]:
     """Frame activations ``(K, frames)`` of consecutive hops of a stream of audio blocks.
 
     ``blocks`` are mono float arrays at the model's rate, of any sizes; each is
     multiplied by ``gain``. Joined, the outputs have ``ceil(samples / upsample_factor)``
     frames. ``on_samples`` is called with the number of samples each hop covers.
+    Up to ``batch`` consecutive hops of the same length run as one batch (a GRU's
+    cost is its sequential steps). Default 1: for ``lite``, 4 hops at once cost
+    ~200 MB more memory for no measured gain in speed.
     """
     hop, context = chunk_lengths(model, chunk_s, context_s)
     factor = model.config.upsample_factor
     device = next(model.parameters()).device
-    buffer = np.zeros(0, dtype=np.float32)
-    buffer_start = 0  # file sample index of buffer[0]
-    start = 0  # first sample of the next hop
+    pending: list[_Window] = []
 
-    def run(end_of_audio: int) -> np.ndarray:
-        stop = min(start + hop, end_of_audio)
-        first, last = max(0, start - context), min(end_of_audio, stop + context)
-        audio = torch.from_numpy(buffer[first - buffer_start : last - buffer_start]).to(device)
-        frames = model.frame_activations(audio.unsqueeze(0) * gain)[0]
-        offset = (start - first) // factor
-        if on_samples is not None:
-            on_samples(stop - start)
-        return frames[:, offset : offset + -(-(stop - start) // factor)].float().cpu().numpy()
+    def run() -> Iterator[np.ndarray]:
+        audio = torch.from_numpy(np.stack([w.audio for w in pending])).to(device)
+        frames = model.frame_activations(audio * gain).float().cpu().numpy()
+        for w, out in zip(pending, frames, strict=True):
+            offset = (w.start - w.first) // factor
+            if on_samples is not None:
+                on_samples(w.stop - w.start)
+            yield out[:, offset : offset + -(-(w.stop - w.start) // factor)]
 
-    for block in blocks:
-        buffer = np.concatenate([buffer, np.asarray(block, dtype=np.float32)])
-        while buffer_start + len(buffer) >= start + hop + context:
-            yield run(buffer_start + len(buffer))
-            start += hop
-            drop = max(0, start - context) - buffer_start
-            buffer, buffer_start = buffer[drop:], buffer_start + drop
-    end = buffer_start + len(buffer)
-    while start < end:
-        yield run(end)
-        start += hop
+    for w in _windows(blocks, hop, context):
+        if pending and (len(w.audio) != len(pending[0].audio) or len(pending) == batch):
+            yield from run()
+            pending = []
+        pending.append(w)
+    if pending:
+        yield from run()
 
 
 def activations(
     model: AnalysisNetwork,
     audio: np.ndarray,
     chunk_s: float = 8.0,
-    context_s: float = 2.0,
+    context_s: float | None = None,
     gain: float = 1.0,
 ) -> np.ndarray:
     """Frame activations ``(K, ceil(len(audio) / upsample_factor))`` of a whole signal."""
