@@ -219,8 +219,14 @@ class Config:
         for key in positive_floats:
             if not float(getattr(self, key)) > 0:
                 raise ConfigError(f"{key} must be positive; got {getattr(self, key)!r}")
-        if self.lite_long_bins > self.lite_long_fft // 2 + 1:
-            raise ConfigError("lite_long_bins must be at most lite_long_fft // 2 + 1")
+        factor, remainder = divmod(self.lite_long_fft, self.lite_short_fft)
+        if remainder or factor < 1 or self.upsample_factor % factor:
+            raise ConfigError(
+                "lite_long_fft must be lite_short_fft times a divisor of the frame hop "
+                f"({self.upsample_factor} samples); got {self.lite_long_fft}"
+            )
+        if self.lite_long_bins > self.lite_short_fft // 2 + 1:  # the long STFT is decimated
+            raise ConfigError("lite_long_bins must be at most lite_short_fft // 2 + 1")
         if not all(isinstance(d, int) and d > 0 for d in self.lite_dilations):
             raise ConfigError(
                 f"lite_dilations must be positive integers; got {self.lite_dilations}"

@@ -83,3 +83,18 @@ def test_config_is_immutable_and_json_serialisable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.batch_size = 3  # type: ignore[misc]
     assert json.loads(config.to_json())["components"][0] == "KD_KD"
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"lite_short_fft": 128, "lite_long_fft": 512}, "lite_long_bins"),  # 96 > 65 bins
+        ({"lite_long_fft": 1000}, "lite_long_fft"),
+        ({"lite_long_fft": 256 * 32}, "lite_long_fft"),  # decimation 32 does not divide 16
+        ({"lite_dilations": (1, 0)}, "lite_dilations"),
+    ],
+)
+def test_lite_settings_that_cannot_build_are_config_errors(changes, message):
+    with pytest.raises(ConfigError, match=message):
+        get_preset("lite").replace(**changes)
+    get_preset("lite").replace(lite_short_fft=128, lite_long_fft=512, lite_long_bins=48)

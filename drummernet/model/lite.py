@@ -59,8 +59,6 @@ class LiteBody(nn.Module):
         self.hop = config.upsample_factor
         self.short_fft, self.long_fft = config.lite_short_fft, config.lite_long_fft
         self.long_bins = config.lite_long_bins
-        if self.long_fft % self.short_fft or self.hop % (self.long_fft // self.short_fft):
-            raise ValueError("lite_long_fft must be lite_short_fft times a divisor of the hop")
         self.register_buffer("short_window", torch.hann_window(self.short_fft), persistent=False)
         self.register_buffer(
             "lowpass", lowpass_taps(self.long_fft // self.short_fft), persistent=False
