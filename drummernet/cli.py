@@ -249,8 +249,6 @@ def _time_signature(text: str) -> int:
 
 def _write_index(args: argparse.Namespace, done: list[tuple[str, dict[str, int]]]) -> None:
     """index.html beside the pages of a batch (in --out-dir, else the inputs' common folder)."""
-    import os
-
     from drummernet.transcription.outputs import output_paths
     from drummernet.transcription.page import write_index
 

@@ -37,6 +37,8 @@ from drummernet.errors import ConfigError
 
 #: Hz: the default rate of network input, synthesizer output, kits and rendered data.
 SAMPLE_RATE = 16000
+#: Taps of the ``lite`` body's decimation low-pass (its receptive field counts them).
+LITE_LOWPASS_TAPS = 63
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "body": ("unet", "lite"),
@@ -168,7 +170,8 @@ class Config:
         # windows reach past its ends by their own context only, which in turn sees
         # the dilated convolutions' span and the STFTs' half windows (and low-pass).
         hop = self.upsample_factor
-        stft = self.lite_long_fft // 2 + 32 * (self.lite_long_fft // self.lite_short_fft)
+        decimation = self.lite_long_fft // self.lite_short_fft
+        stft = self.lite_long_fft // 2 + (LITE_LOWPASS_TAPS // 2 + 1) * decimation
         frames = self.lite_gru_context * self.lite_pool + sum(self.lite_dilations)
         return frames * hop + stft
 

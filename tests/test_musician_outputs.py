@@ -305,6 +305,7 @@ def test_any_onsets_give_an_increasing_grid_and_a_valid_midi_file(bpm, start, ji
     grid = played.beat_grid()
     assert grid.times[0] == 0 and np.all(np.diff(grid.times) > 0)
     assert grid.times[-1] >= played.duration and 0 <= grid.pickup < grid.beats_per_bar
+    assert np.all((played.beats > 0) & (played.beats <= played.duration))  # tracked only
     positions = grid.position([e.time for e in played.events])
     assert np.allclose(grid.seconds(positions), [e.time for e in played.events], atol=1e-9)
     with tempfile.TemporaryDirectory() as folder:

@@ -28,17 +28,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from drummernet.config import Config
+from drummernet.config import LITE_LOWPASS_TAPS, Config
 from drummernet.model.temporal import run_in_windows
 
 #: Gain inside the front end's log: ``log1p(gain * |STFT|)``.
 _LOG_GAIN = 100.0
 
 
-LOWPASS_TAPS = 63
-
-
-def lowpass_taps(factor: int, taps: int = LOWPASS_TAPS) -> torch.Tensor:
+def lowpass_taps(factor: int, taps: int = LITE_LOWPASS_TAPS) -> torch.Tensor:
     """A windowed-sinc low-pass for decimation by ``factor`` (cut-off at 90 % of the
     new Nyquist frequency, unit gain at DC), shape ``(1, 1, taps)``."""
     n = torch.arange(taps, dtype=torch.float64) - taps // 2

@@ -16,7 +16,7 @@ from drummernet.mixcheck import CHECK_SECONDS, full_mix_warning, harmonic_to_per
 from drummernet.model.io import load_model
 from drummernet.model.network import AnalysisNetwork
 from drummernet.transcription import outputs
-from drummernet.transcription.beats import BeatGrid, beat_grid
+from drummernet.transcription.beats import BeatGrid, track, with_bars
 from drummernet.transcription.inference import stream_activations
 from drummernet.transcription.notes import Event, PeakPicking, curve_members, pick_events
 
@@ -60,19 +60,20 @@ class Transcription:
     model: str = ""
     classes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
-    _grids: dict[int, BeatGrid] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _beats: BeatGrid | None = field(default=None, init=False, repr=False, compare=False)
 
     def onsets(self, label: str) -> np.ndarray:
         """Onset times (s) of one class label."""
         return np.array([e.time for e in self.events if e.label == label])
 
     def beat_grid(self, beats_per_bar: int = 4) -> BeatGrid:
-        """The tracked beats and bar lines (see :mod:`drummernet.transcription.beats`)."""
-        if beats_per_bar not in self._grids:
-            self._grids[beats_per_bar] = beat_grid(
-                self.activations, self.frame_rate, self.duration, self.components, beats_per_bar
-            )
-        return self._grids[beats_per_bar]
+        """The tracked beats and bar lines (see :mod:`drummernet.transcription.beats`);
+        the beats are tracked once, the bar lines placed for each ``beats_per_bar``."""
+        if self._beats is None:
+            self._beats = track(self.activations, self.frame_rate, self.duration)
+        return with_bars(
+            self._beats, self.activations, self.frame_rate, self.components, beats_per_bar
+        )
 
     @property
     def beats(self) -> np.ndarray:
@@ -107,14 +108,11 @@ class Transcription:
     def to_html(self, path: str | Path, kit: str | Path | None = None) -> None:
         """Write the HTML page (waveform, piano roll, players for the input, read again
         from ``source`` when it is a file, and for its re-synthesis through ``kit``)."""
-        from drummernet.audio import load_audio
-        from drummernet.transcription.page import EMBED_SECONDS, write_html
+        from drummernet.transcription.files import write_outputs
 
-        short = self.duration <= EMBED_SECONDS
         source = Path(self.source) if self.source and Path(self.source).is_file() else None
-        audio = load_audio(source) if source is not None and short else None
-        resynthesis = self.resynthesize(kit) if short else None
-        write_html(self, path, audio, resynthesis, source=source)
+        options = outputs.OutputOptions(kit=str(kit) if kit is not None else None)
+        write_outputs(self, {"html": Path(path)}, options, source)
 
     def counts(self) -> dict[str, int]:
         """Number of onsets per class label."""

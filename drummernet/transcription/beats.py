@@ -20,7 +20,7 @@ tempo map with one tempo per beat reproduces the times exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -56,7 +56,7 @@ def onset_envelope(activations: np.ndarray, frame_rate: float) -> np.ndarray:
     -------
     array ``(ceil(frames / pool),)``, where ``pool = frame_rate / ENVELOPE_RATE``.
     """
-    total = np.asarray(activations, dtype=np.float64).sum(axis=0)
+    total = np.asarray(activations).sum(axis=0, dtype=np.float64)  # no float64 copy of all
     pool = max(1, round(frame_rate / ENVELOPE_RATE))
     padded = np.pad(total, (0, -len(total) % pool))
     return padded.reshape(-1, pool).max(axis=1)
@@ -179,12 +179,14 @@ class BeatGrid:
     ``times``: the time (s) of each beat position ``0, 1, 2, ...`` (``times[0]`` is
     0; the last beat lies at or after the end of the audio); ``tempo``: the overall
     tempo (bpm) of the tracked beats; ``pickup``: beats before the first bar line;
-    ``beats_per_bar``: the time signature's numerator (over 4). ``tracked``: False when
+    ``beats_per_bar``: the time signature's numerator (over 4); ``duration``: the
+    audio's length (s). ``tracked``: False when
     the recording had too few onsets to track and the grid is a fixed 120 bpm.
     """
 
     times: np.ndarray
     tempo: float
+    duration: float
     pickup: int = 0
     beats_per_bar: int = 4
     tracked: bool = True
@@ -209,7 +211,9 @@ class BeatGrid:
     def beat_times(self) -> np.ndarray:
         """The tracked beats (s): every grid beat but the start at 0 and the
         extension past the end of the audio."""
-        return self.times[1:] if self.tracked else np.zeros(0)
+        if not self.tracked:
+            return np.zeros(0)
+        return self.times[(self.times > 0) & (self.times <= self.duration)]
 
     def downbeats(self) -> np.ndarray:
         """Times (s) of the bar lines."""
@@ -241,10 +245,63 @@ def parse_time_signature(text: str) -> int:
     raise ConfigError(f"--time-signature must be N/4 with N from 1 to 12; got {text!r}")
 
 
-def _untracked(duration: float, beats_per_bar: int) -> BeatGrid:
+def _untracked(duration: float) -> BeatGrid:
     """A fixed 120 bpm grid from time 0, for audio without a beat to track."""
     times = np.arange(0.0, duration + 1.0, 0.5)
-    return BeatGrid(times, 120.0, 0, beats_per_bar, tracked=False)
+    return BeatGrid(times, 120.0, duration, tracked=False)
+
+
+def track(activations: np.ndarray, frame_rate: float, duration: float) -> BeatGrid:
+    """The beats of a transcription's ``(K, frames)`` activations, bars not yet placed.
+
+    The grid's beat 1 is the first tracked beat (extended back with the first
+    period while one fits at least a quarter period after time 0); the time before
+    it is beat 0, a lead-in of its own length.
+    """
+    envelope = onset_envelope(activations, frame_rate)
+    beats = np.zeros(0)
+    if np.count_nonzero(envelope > 0.05 * envelope.max(initial=0.0)) >= 4:
+        tempo = estimate_tempo(envelope)
+        beats = smooth_beats(track_beats(envelope, tempo) / ENVELOPE_RATE)
+    if len(beats) < 4:
+        return _untracked(duration)
+    typical = float(np.median(np.diff(beats)))
+    # no two beats closer than a quarter period; none in the first quarter period
+    # (such a beat is time 0 itself: the lead-in before beat 1 is a full beat)
+    beats = beats[np.concatenate([[True], np.diff(beats) > 0.25 * typical])]
+    beats = beats[beats >= 0.25 * typical]
+    if len(beats) < 4:
+        return _untracked(duration)
+    first, last = np.diff(beats[:2])[0], np.diff(beats[-2:])[0]
+    before = np.arange(beats[0] - first, 0.25 * first - 1e-9, -first)[::-1]
+    after = beats[-1] + last * np.arange(1, max(1, int((duration - beats[-1]) / last) + 2) + 1)
+    times = np.concatenate([[0.0], before, beats, after])
+    slope = np.polyfit(np.arange(len(beats)), beats, 1)[0]
+    return BeatGrid(times, 60.0 / slope, duration)
+
+
+def with_bars(
+    grid: BeatGrid,
+    activations: np.ndarray,
+    frame_rate: float,
+    components: Sequence[str],
+    beats_per_bar: int = 4,
+) -> BeatGrid:
+    """``grid`` with bar lines of ``beats_per_bar`` beats, on the phase whose beats
+    carry the most kick and crash activation (the first phase for an untracked grid)."""
+    if not grid.tracked:
+        return replace(grid, beats_per_bar=beats_per_bar)
+    index = {c: i for i, c in enumerate(components)}
+    marks = [index[c] for c in DOWNBEAT_COMPONENTS if c in index]
+    accent = np.zeros(len(grid.times))
+    if marks:
+        curve = activations[marks].sum(axis=0)
+        window = round(0.05 * frame_rate)
+        for j, t in enumerate(grid.times[1:], start=1):
+            centre = round(t * frame_rate)
+            accent[j] = curve[max(0, centre - window) : centre + window + 1].max(initial=0.0)
+    phase = int(np.argmax([accent[p::beats_per_bar].sum() for p in range(beats_per_bar)]))
+    return replace(grid, pickup=phase, beats_per_bar=beats_per_bar)
 
 
 def beat_grid(
@@ -254,40 +311,7 @@ def beat_grid(
     components: Sequence[str],
     beats_per_bar: int = 4,
 ) -> BeatGrid:
-    """Track the beats of a transcription's ``(K, frames)`` activations.
-
-    The grid's beat 1 is the first tracked beat (extended back with the first
-    period while one fits at least a quarter period after time 0); the time before
-    it is beat 0, a lead-in of its own length. The bar line falls on the phase
-    (of ``beats_per_bar``) whose beats carry the most kick and crash activation.
-    """
-    envelope = onset_envelope(activations, frame_rate)
-    beats = np.zeros(0)
-    if np.count_nonzero(envelope > 0.05 * envelope.max(initial=0.0)) >= 4:
-        tempo = estimate_tempo(envelope)
-        beats = smooth_beats(track_beats(envelope, tempo) / ENVELOPE_RATE)
-    if len(beats) < 4:
-        return _untracked(duration, beats_per_bar)
-    typical = float(np.median(np.diff(beats)))
-    # no two beats closer than a quarter period; none in the first quarter period
-    # (such a beat is time 0 itself: the lead-in before beat 1 is a full beat)
-    beats = beats[np.concatenate([[True], np.diff(beats) > 0.25 * typical])]
-    beats = beats[beats >= 0.25 * typical]
-    if len(beats) < 4:
-        return _untracked(duration, beats_per_bar)
-    first, last = np.diff(beats[:2])[0], np.diff(beats[-2:])[0]
-    before = np.arange(beats[0] - first, 0.25 * first - 1e-9, -first)[::-1]
-    after = beats[-1] + last * np.arange(1, max(1, int((duration - beats[-1]) / last) + 2) + 1)
-    times = np.concatenate([[0.0], before, beats, after])
-    slope = np.polyfit(np.arange(len(beats)), beats, 1)[0]
-    index = {c: i for i, c in enumerate(components)}
-    marks = [index[c] for c in DOWNBEAT_COMPONENTS if c in index]
-    accent = np.zeros(len(times))
-    if marks:
-        curve = activations[marks].sum(axis=0)
-        window = round(0.05 * frame_rate)
-        for j, t in enumerate(times[1:], start=1):
-            centre = round(t * frame_rate)
-            accent[j] = curve[max(0, centre - window) : centre + window + 1].max(initial=0.0)
-    phase = int(np.argmax([accent[p::beats_per_bar].sum() for p in range(beats_per_bar)]))
-    return BeatGrid(times, 60.0 / slope, phase, beats_per_bar)
+    """Track the beats of ``(K, frames)`` activations (:func:`track`) and place the
+    bar lines (:func:`with_bars`)."""
+    grid = track(activations, frame_rate, duration)
+    return with_bars(grid, activations, frame_rate, components, beats_per_bar)

@@ -90,11 +90,15 @@ def transcribe_file(
 
 
 def write_outputs(
-    result: Transcription, paths: dict[str, Path], options: outputs.OutputOptions, source: Path
+    result: Transcription,
+    paths: dict[str, Path],
+    options: outputs.OutputOptions,
+    source: Path | None,
 ) -> None:
-    """Write ``{format: path}`` outputs of one transcription of ``source``; the input
-    audio and the re-synthesis are computed once, and only when a format needs them."""
-    original = cache(lambda: load_audio(source))
+    """Write ``{format: path}`` outputs of one transcription of ``source`` (None: no
+    input audio to show, e.g. an array); the input audio and the re-synthesis are
+    computed once, and only when a format needs them."""
+    original = cache(lambda: load_audio(source) if source is not None else None)
     resynthesis = cache(lambda: resynthesize(result, options.kit))
     short = result.duration <= EMBED_SECONDS
     for fmt, target in paths.items():

@@ -95,38 +95,23 @@ def stream_activations(
     context_s: float | None = None,
     gain: float = 1.0,
     on_samples: Callable[[int], None] | None = None,
-    batch: int = 1,
 ) -> Iterator[np.ndarray]:
     """Frame activations ``(K, frames)`` of consecutive hops of a stream of audio blocks.
 
     ``blocks`` are mono float arrays at the model's rate, of any sizes; each is
     multiplied by ``gain``. Joined, the outputs have ``ceil(samples / upsample_factor)``
     frames. ``on_samples`` is called with the number of samples each hop covers.
-    Up to ``batch`` consecutive hops of the same length run as one batch (a GRU's
-    cost is its sequential steps). Default 1: for ``lite``, 4 hops at once cost
-    ~200 MB more memory for no measured gain in speed.
     """
     hop, context = chunk_lengths(model, chunk_s, context_s)
     factor = model.config.upsample_factor
     device = next(model.parameters()).device
-    pending: list[_Window] = []
-
-    def run() -> Iterator[np.ndarray]:
-        audio = torch.from_numpy(np.stack([w.audio for w in pending])).to(device)
-        frames = model.frame_activations(audio * gain).float().cpu().numpy()
-        for w, out in zip(pending, frames, strict=True):
-            offset = (w.start - w.first) // factor
-            if on_samples is not None:
-                on_samples(w.stop - w.start)
-            yield out[:, offset : offset + -(-(w.stop - w.start) // factor)]
-
     for w in _windows(blocks, hop, context):
-        if pending and (len(w.audio) != len(pending[0].audio) or len(pending) == batch):
-            yield from run()
-            pending = []
-        pending.append(w)
-    if pending:
-        yield from run()
+        audio = torch.from_numpy(w.audio).to(device).unsqueeze(0)
+        frames = model.frame_activations(audio * gain)[0]
+        offset = (w.start - w.first) // factor
+        if on_samples is not None:
+            on_samples(w.stop - w.start)
+        yield frames[:, offset : offset + -(-(w.stop - w.start) // factor)].float().cpu().numpy()
 
 
 def activations(
