@@ -457,6 +457,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         max_minutes=args.max_minutes,
         progress=not args.quiet,
         init=args.init,
+        objective=args.objective,
+        split=args.split,
+        validation_classes=args.validation_classes,
     )
     summary = train(config, options, resume=args.resume)
     code = 130 if summary["stopped"] == "interrupted" else 1 if summary["skipped"] else 0
@@ -634,7 +637,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_transcribe)
 
     p = sub.add_parser("train", help="train a model without labels on folders of drum audio")
-    p.add_argument("data", nargs="+", help="folders or files of unlabeled drum audio")
+    p.add_argument(
+        "data",
+        nargs="+",
+        help="folders or files of unlabeled drum audio (drum MIDI with --objective inverse)",
+    )
     p.add_argument("--out", required=True, help="run folder (checkpoints, logs, models)")
     p.add_argument(
         "--config",
@@ -663,6 +670,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-minutes", type=float, help="stop (and save) after this wall time")
     p.add_argument(
         "--init", metavar="MODEL", help="start a new run from this model's weights (fine-tune)"
+    )
+    p.add_argument(
+        "--objective",
+        default="reconstruction",
+        choices=["reconstruction", "inverse"],
+        help="reconstruction: the paper's loss on drum audio (default); inverse: the "
+        "label-free warm start, DATA are drum MIDI rendered through the --kit kits "
+        "with exact targets for every component",
+    )
+    p.add_argument(
+        "--split",
+        choices=["train", "validation", "test"],
+        help="with --objective inverse: the Groove MIDI Dataset split to use",
+    )
+    p.add_argument(
+        "--validation-classes",
+        default="paper",
+        choices=["paper", "all"],
+        help="all: validation also scores toms and cymbals (TT, CY, mean_all columns)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)

@@ -12,7 +12,7 @@ import csv
 import json
 import os
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -65,23 +65,54 @@ def render_hits(
     neither ``kit`` nor a fallback has are dropped) and what was drawn.
     Raises :class:`KitError` when ``kit`` lacks kick, snare or closed hi-hat.
     """
-    rng = rng or np.random.default_rng(0)
     sources = fill_sources(kit, list(fallbacks))
     core_missing = [c for c in ("KD_KD", "SD_SD", "HH_CHH") if sources[c] is None]
     if core_missing:
         raise KitError(f"kit {kit.name!r} has no {', '.join(core_missing)} to render with")
+    audio, labels, drawn = mix_hits(hits, sources, augmentation, rng, sample_rate, tail_s)
+    filled = sorted({h.component for h in labels if sources[h.component] is not kit})
+    info = {"kit": kit.name, "effects": drawn}
+    if filled:
+        info["filled"] = {c: sources[c].name for c in filled}
+    return audio, labels, info
+
+
+def mix_hits(
+    hits: Sequence[Hit],
+    sources: Mapping[str, Kit | None],
+    augmentation: Augmentation = DRY,
+    rng: np.random.Generator | None = None,
+    sample_rate: int = SAMPLE_RATE,
+    tail_s: float = 1.0,
+    gains_db: Mapping[str, float] | None = None,
+) -> tuple[np.ndarray, list[Hit], dict]:
+    """Mix each hit's one-shot from the kit ``sources[component]`` (hits of a
+    component whose source is None or absent are dropped), each component's hits
+    ``gains_db[component]`` louder if given.
+
+    Returns ``(audio, labels, effects)``: float32 audio peak-normalised to 0.9 and
+    ``tail_s`` longer than the last hit, the hits as rendered (after timing
+    variation), and the track effects drawn.
+    """
+    rng = rng or np.random.default_rng(0)
     jitter = rng.uniform(-1, 1, len(hits)) * augmentation.timing_ms / 1000.0
     cents = rng.uniform(-1, 1, len(hits)) * augmentation.pitch_cents
+    kept = [sources.get(h.component) is not None for h in hits]
     labels = [
         Hit(max(0.0, h.time + float(dt)), h.component, h.velocity)
-        for h, dt in zip(hits, jitter, strict=True)
-        if sources[h.component] is not None
+        for h, dt, keep in zip(hits, jitter, kept, strict=True)
+        if keep
     ]
-    cents = [c for h, c in zip(hits, cents, strict=True) if sources[h.component] is not None]
+    cents = cents[np.asarray(kept, dtype=bool)] if len(hits) else cents
     length = int((max((h.time for h in labels), default=0.0) + tail_s) * sample_rate)
     out = np.zeros(length, dtype=np.float64)
+    gains = {c: 10 ** (db / 20) for c, db in (gains_db or {}).items()}
     for hit, end, shift in zip(labels, _choke_ends(labels, sample_rate), cents, strict=True):
         donor = sources[hit.component]
+        assert donor is not None
+        gain = gains.get(hit.component, 1.0) * velocity_gain(
+            hit.velocity, augmentation.velocity_exponent
+        )
         shot = pitch_shift(donor.one_shot(hit.component, hit.velocity, sample_rate), shift)
         start = round(hit.time * sample_rate)
         stop = min(length, start + len(shot), end if end is not None else length)
@@ -91,15 +122,11 @@ def render_hits(
         fade = min(len(piece), int(0.01 * sample_rate)) if end is not None and stop == end else 0
         if fade:
             piece[-fade:] *= np.linspace(1.0, 0.0, fade)
-        out[start:stop] += velocity_gain(hit.velocity, augmentation.velocity_exponent) * piece
+        out[start:stop] += gain * piece
     out, drawn = apply_effects(out, augmentation, sample_rate, rng)
     peak = np.max(np.abs(out))
     out = out * (0.9 / peak) if peak > 0 else out
-    filled = sorted({h.component for h in labels if sources[h.component] is not kit})
-    info = {"kit": kit.name, "effects": drawn}
-    if filled:
-        info["filled"] = {c: sources[c].name for c in filled}
-    return out.astype(np.float32), labels, info
+    return out.astype(np.float32), labels, drawn
 
 
 def write_labels(path: str | Path, labels: Sequence[Hit]) -> None:
@@ -198,29 +225,18 @@ def render_set(
     return manifest
 
 
-def midi_jobs(
-    inputs: Sequence[str | Path],
-    kits: Sequence[str],
-    seed: int = 0,
-    split: str | None = None,
-    limit: int | None = None,
-) -> list[RenderJob]:
-    """Render jobs for MIDI files, folders of them (searched recursively) and
-    Groove MIDI Dataset folders (``info.csv``; ``split`` picks one of
-    :data:`GMD_SPLITS`, and is an error for any other input); ``limit`` keeps the
-    first jobs only.
+def midi_files(inputs: Sequence[str | Path], split: str | None = None) -> list[tuple[Path, str]]:
+    """The MIDI files of ``inputs`` with a name for each: files, folders of them
+    (searched recursively) and Groove MIDI Dataset folders (``info.csv``; ``split``
+    picks one of :data:`GMD_SPLITS`, and is an error for any other input).
 
-    Each track gets a kit drawn from ``kits`` by ``seed`` and its name; its name is
-    the MIDI path relative to the input folder, with ``/`` replaced by ``__``.
+    A file's name is its path relative to the input folder, without suffix, with
+    ``/`` replaced by ``__``.
     """
-    if not kits:
-        raise DrummerNetError("no kit given to render with")
     if split is not None and split not in GMD_SPLITS:
         raise DrummerNetError(f"unknown split {split!r}; the Groove MIDI Dataset has "
                               f"{', '.join(GMD_SPLITS)}")  # fmt: skip
-    if limit is not None and limit < 1:
-        raise DrummerNetError(f"--limit must be at least 1; got {limit}")
-    jobs = []
+    found = []
     for item in map(Path, inputs):
         is_gmd = item.is_dir() and (item / "info.csv").is_file()
         if split is not None and not is_gmd:
@@ -239,7 +255,26 @@ def midi_jobs(
         else:
             raise MidiError(f"{item}: no such file or folder")
         for path, root in files:
-            name = str(path.relative_to(root).with_suffix("")).replace(os.sep, "__")
-            kit = kits[track_seed(seed, name) % len(kits)]
-            jobs.append(RenderJob(str(path), name, kit))
+            found.append((path, str(path.relative_to(root).with_suffix("")).replace(os.sep, "__")))
+    return found
+
+
+def midi_jobs(
+    inputs: Sequence[str | Path],
+    kits: Sequence[str],
+    seed: int = 0,
+    split: str | None = None,
+    limit: int | None = None,
+) -> list[RenderJob]:
+    """Render jobs for the MIDI files of ``inputs`` (see :func:`midi_files`), the
+    first ``limit`` only if given. Each track gets a kit drawn from ``kits`` by
+    ``seed`` and its name."""
+    if not kits:
+        raise DrummerNetError("no kit given to render with")
+    if limit is not None and limit < 1:
+        raise DrummerNetError(f"--limit must be at least 1; got {limit}")
+    jobs = [
+        RenderJob(str(path), name, kits[track_seed(seed, name) % len(kits)])
+        for path, name in midi_files(inputs, split)
+    ]
     return jobs[:limit]

@@ -54,13 +54,16 @@ class AnalysisNetwork(nn.Module):
             self.logits(audio), self.config.time_window_frames, self.config.activation
         )[..., :frames]
 
-    def forward(self, audio: torch.Tensor) -> torch.Tensor:
+    def forward(self, audio: torch.Tensor, scores: bool = False) -> torch.Tensor:
         """Impulse trains for ``audio``.
 
         Parameters
         ----------
         audio : tensor, shape ``(batch, samples)`` or ``(samples,)``
             Mono waveform at ``config.sample_rate``.
+        scores : bool
+            Return the frame scores before normalisation instead (:meth:`logits`,
+            what the warm start is trained on), ``(batch, K, padded_frames)``.
 
         Returns
         -------
@@ -71,6 +74,9 @@ class AnalysisNetwork(nn.Module):
             audio = audio.unsqueeze(0)
         if audio.dim() != 2:
             raise ValueError(f"audio must have shape (batch, samples); got {tuple(audio.shape)}")
+        if scores:
+            logits = self.logits(audio)
+            return logits.squeeze(0) if squeeze else logits
         length = audio.shape[-1]
         frames = sparse_activations(
             self.logits(audio), self.config.time_window_frames, self.config.activation

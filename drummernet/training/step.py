@@ -1,15 +1,18 @@
-"""The unsupervised objective and one optimisation step, shared by ``train`` and ``adapt``.
+"""The training objectives and one optimisation step, shared by ``train`` and ``adapt``.
 
-The objective (paper, section 3): the analysis network turns audio into impulse
-trains, the synthesizer renders them with a kit's one-shots, and the loss
-compares the onset spectra of the rendering and of the input. Nothing here
-knows about runs, logs or checkpoints; the loops in :mod:`trainer` and
-:mod:`adapt` do.
+The unsupervised objective (paper, section 3): the analysis network turns audio
+into impulse trains, the synthesizer renders them with a kit's one-shots, and
+the loss compares the onset spectra of the rendering and of the input. The
+warm start's objective inverts the synthesizer: on audio rendered from known
+impulse trains (:mod:`drummernet.datasets.synthesized`), the network's frame
+scores are fitted to those trains. Nothing here knows about runs, logs or
+checkpoints; the loops in :mod:`trainer` and :mod:`adapt` do.
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from drummernet.losses import OnsetSpectrumLoss
 from drummernet.synth import Synthesizer
@@ -27,6 +30,47 @@ def reconstruction_loss(
     return loss_fn(synth(net(audio), kit), audio)
 
 
+#: Weight of an onset frame against a frame without one in :func:`inverse_loss`
+#: (about one frame in a hundred holds an onset of a playing component).
+INVERSE_POS_WEIGHT = 10.0
+#: Frames either side of an onset whose target rises linearly towards it.
+INVERSE_TOLERANCE_FRAMES = 2
+
+
+def widen_targets(target: torch.Tensor, width: int = INVERSE_TOLERANCE_FRAMES) -> torch.Tensor:
+    """Onset targets ``(..., frames)`` with each 1 spread over ``± width`` frames
+    as a triangle (``1 - |d| / (width + 1)``), overlaps taking the maximum."""
+    out = target
+    for shift in range(1, width + 1):
+        weight = 1 - shift / (width + 1)
+        later = F.pad(target[..., :-shift], (shift, 0))
+        earlier = F.pad(target[..., shift:], (0, shift))
+        out = torch.maximum(out, weight * torch.maximum(later, earlier))
+    return out
+
+
+def inverse_loss(
+    net: torch.nn.Module,
+    audio: torch.Tensor,
+    target: torch.Tensor,
+    pos_weight: float = INVERSE_POS_WEIGHT,
+) -> torch.Tensor:
+    """Binary cross-entropy between the network's frame scores for ``audio``
+    ``(batch, samples)`` and the onset ``target`` ``(batch, K, frames)`` it was
+    rendered from (widened by :func:`widen_targets`); a scalar."""
+    scores = net(audio, scores=True)[..., : target.shape[-1]]
+    weight = torch.tensor(pos_weight, dtype=scores.dtype, device=scores.device)
+    return F.binary_cross_entropy_with_logits(scores, widen_targets(target), pos_weight=weight)
+
+
+def optimise(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> float:
+    """One gradient step on ``loss``; returns its value before the step."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return float(loss.detach())
+
+
 def train_step(
     net: torch.nn.Module,
     synth: Synthesizer,
@@ -36,11 +80,7 @@ def train_step(
     kit: torch.Tensor | None = None,
 ) -> float:
     """One gradient step on the batch ``audio``; returns its loss before the step."""
-    loss = reconstruction_loss(net, synth, loss_fn, audio, kit)
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
-    return float(loss.detach())
+    return optimise(optimizer, reconstruction_loss(net, synth, loss_fn, audio, kit))
 
 
 @torch.no_grad()

@@ -8,6 +8,12 @@ A run lives in one folder::
     RUN/f1_vs_items.png                  the paper's Figure 4 for this run
     RUN/tensorboard/                     the same logs for TensorBoard (if installed)
 
+Two objectives (``TrainOptions.objective``): ``reconstruction``, the paper's
+unsupervised loss on folders of drum audio, and ``inverse``, the label-free warm
+start: drum MIDI rendered through the kits with exact targets for every
+component (:mod:`drummernet.datasets.synthesized`, :func:`step.inverse_loss`).
+A run of the first can start from a model of the second (``init``).
+
 Item ``i`` of the run is the segment drawn by ``(seed, i)``; step ``s`` of a run
 with batch ``B`` on ``W`` processes uses items ``s*B*W ... (s+1)*B*W - 1``, rank
 ``r`` taking its own ``B`` of them. Resuming from a checkpoint therefore sees
@@ -22,7 +28,7 @@ import os
 import platform
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +39,7 @@ import torch.distributed as dist
 
 from drummernet.config import Config
 from drummernet.datasets.annotations import load_dataset
+from drummernet.datasets.synthesized import SynthesizedSegments
 from drummernet.datasets.unlabeled import UnlabeledSegments
 from drummernet.errors import DrummerNetError
 from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
@@ -48,7 +55,7 @@ from drummernet.training.checkpoints import (
     model_payload,
     save_checkpoint,
 )
-from drummernet.training.step import train_step
+from drummernet.training.step import inverse_loss, optimise, train_step
 
 #: The synthesizer's kits by default: the FluidR3 presets shipped in the package.
 SYNTH_KITS = (
@@ -60,6 +67,8 @@ SYNTH_KITS = (
     "fluidr3-jazz",
     "fluidr3-brush",
 )
+#: ``TrainOptions.objective``: what a run optimises (see the module doc).
+OBJECTIVES = ("reconstruction", "inverse")
 
 
 @dataclass
@@ -84,6 +93,9 @@ class TrainOptions:
     max_minutes: float | None = None
     progress: bool = True
     init: str | None = None  # model file whose weights a new run starts from
+    objective: str = "reconstruction"  # or "inverse": data are drum MIDI (see module doc)
+    split: str | None = None  # Groove MIDI Dataset split of the MIDI data ("inverse")
+    validation_classes: str = "paper"  # "all" adds TT, CY and their mean to validation
 
 
 def kit_tensor(names: list[str], config: Config) -> tuple[torch.Tensor, list[str]]:
@@ -154,7 +166,9 @@ def plot_f1_curve(history: list[dict[str, Any]], path: Path) -> None:
     trained = [h for h in history if h["items"] > 0]
     items = [h["items"] for h in trained]
     fig, ax = plt.subplots(figsize=(6, 4))
-    for label in ("KD", "SD", "HH", "mean"):
+    for label in ("KD", "SD", "HH", "TT", "CY", "mean"):
+        if not any(label in h for h in history):
+            continue
         values = [h.get(label, np.nan) for h in trained]
         ax.plot(items, values, "o-" if label != "mean" else "k--", label=label, ms=3)
     if untrained:
@@ -185,12 +199,18 @@ def _validation_due(step: int, items_per_step: int, every: int) -> bool:
 def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[str, Any]:
     """Run (or resume) training; returns a summary (steps, items, best F1, stop reason)."""
     config.validate()
+    if options.objective not in OBJECTIVES:
+        raise DrummerNetError(f"unknown objective {options.objective!r}; choose one of: "
+                              f"{', '.join(OBJECTIVES)}")  # fmt: skip
+    if options.split is not None and options.objective != "inverse":
+        raise DrummerNetError("--split picks MIDI of the Groove MIDI Dataset: it applies to "
+                              "--objective inverse only")  # fmt: skip
     rank, world, device = _join_processes(options.device)
     lead = rank == 0
     # weights first: a bad --init or checkpoint is reported before any audio is decoded
     run = _Run.open(config, options, resume, device, world)
-    kits, kit_notes = kit_tensor(options.kits, config)
-    kits = kits.to(device)
+    net = _data_parallel(run.model, device, world)
+    step, kit_notes = _step_function(config, options, run, net)
     segments = _segments(config, options, run.out)
     loader = torch.utils.data.DataLoader(
         segments,
@@ -198,8 +218,6 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
         num_workers=options.workers,
         pin_memory=device.type == "cuda",
     )
-    net = _data_parallel(run.model, device, world)
-    synth, loss_fn = Synthesizer().to(device), OnsetSpectrumLoss(config).to(device)
     tracks = []  # validation runs on rank 0 only
     if lead and options.validation:
         tracks = load_dataset(options.validation)[: options.validation_tracks]
@@ -210,10 +228,8 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
         run.validate(tracks)  # the untrained network: where the curve starts
     with _stop_on_sigterm(enabled=lead or world == 1) as stop:
         try:
-            for audio in loader:
-                kit = kits[_kit_index(options.seed, run.step, len(kits))]
-                audio = audio.to(device, non_blocking=True)
-                loss = train_step(net, synth, loss_fn, run.optimizer, audio, kit)
+            for batch in loader:
+                loss = step(batch)
                 run.step += 1
                 log.step(loss)
                 if lead:
@@ -243,6 +259,31 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
     }
 
 
+def _step_function(
+    config: Config, options: TrainOptions, run: _Run, net: torch.nn.Module
+) -> tuple[Callable[[Any], float], list[str]]:
+    """The optimisation step of ``options.objective`` (a batch of the loader in, its
+    loss out, at ``run.step``), and notes on the synthesizer's kits."""
+    device = run.device
+    if options.objective == "inverse":
+
+        def inverse(batch: tuple[torch.Tensor, torch.Tensor]) -> float:
+            audio, target = (t.to(device, non_blocking=True) for t in batch)
+            return optimise(run.optimizer, inverse_loss(net, audio, target))
+
+        return inverse, []
+    kits, notes = kit_tensor(options.kits, config)
+    kits = kits.to(device)
+    synth, loss_fn = Synthesizer().to(device), OnsetSpectrumLoss(config).to(device)
+
+    def reconstruction(audio: torch.Tensor) -> float:
+        kit = kits[_kit_index(options.seed, run.step, len(kits))]
+        audio = audio.to(device, non_blocking=True)
+        return train_step(net, synth, loss_fn, run.optimizer, audio, kit)
+
+    return reconstruction, notes
+
+
 def _kit_index(seed: int, step: int, n_kits: int) -> int:
     """The synthesizer kit of ``step``: drawn by ``(seed, step)``, so a resumed run
     uses the kits the uninterrupted one would have."""
@@ -270,8 +311,21 @@ def _data_parallel(model: AnalysisNetwork, device: torch.device, world: int) -> 
     return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
 
 
-def _segments(config: Config, options: TrainOptions, out: Path) -> UnlabeledSegments:
+def _segments(
+    config: Config, options: TrainOptions, out: Path
+) -> UnlabeledSegments | SynthesizedSegments:
     """The endless stream of training segments (item ``i`` drawn by ``(seed, i)``)."""
+    if options.objective == "inverse":
+        return SynthesizedSegments(
+            options.data,
+            options.kits,
+            seconds=config.segment_seconds,
+            sample_rate=config.sample_rate,
+            hop=config.upsample_factor,
+            seed=options.seed,
+            split=options.split,
+            components=config.components,
+        )
     return UnlabeledSegments(
         options.data,
         options.cache_dir or out / "cache",
@@ -372,6 +426,7 @@ class _Run:
             "segment_seconds": self.config.segment_seconds,
             "training_data": list(self.options.data),
             "synth_kits": list(self.options.kits),
+            "objective": self.options.objective,
             "training_seconds": round(state["elapsed_s"], 1),
             "hardware": _hardware(self.device, self.world),
             "validation": self.options.validation,
@@ -463,14 +518,26 @@ def _start_from(model: AnalysisNetwork, path: str) -> None:
 
 
 def _validate(model: AnalysisNetwork, tracks: list, options: TrainOptions) -> dict[str, float]:
+    """Paper-figure F1 of the paper's classes and their ``mean``; with
+    ``validation_classes="all"`` also ``TT``, ``CY`` and ``mean_all`` (KD SD HH TT CY,
+    each from its own components)."""
     model.eval()
     try:
-        result = evaluate_tracks(
-            model_transcriber(model), tracks, max_seconds=options.validation_seconds
-        )
+        score = _scores(model, tracks, options, "paper", ("KD", "SD", "HH", "mean"))
+        if options.validation_classes == "all":
+            every = _scores(model, tracks, options, "all", ("KD", "SD", "HH", "TT", "CY"))
+            score |= {k: every[k] for k in ("TT", "CY") if k in every}
+            score["mean_all"] = round(float(np.mean(list(every.values()))), 4)
     finally:
         model.train()
-    return {k: round(v, 4) for k, v in result["paper"].items()}
+    return score
+
+
+def _scores(model: AnalysisNetwork, tracks: list, options: TrainOptions, classes: str,
+            labels: tuple[str, ...]) -> dict[str, float]:  # fmt: skip
+    result = evaluate_tracks(model_transcriber(model, classes), tracks, classes=classes,
+                             max_seconds=options.validation_seconds)  # fmt: skip
+    return {k: round(v, 4) for k, v in result["paper"].items() if k in labels}
 
 
 def _tensorboard(folder: Path) -> Any:

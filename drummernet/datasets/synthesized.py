@@ -1,0 +1,184 @@
+"""Training segments with exact targets: drum MIDI played through random kits.
+
+The label-free warm start: a stretch of a MIDI drum performance is rendered
+through a kit drawn *per component* from the synthesizer's kits, with the
+render augmentations (timing, pitch, tilt, reverb, compression, noise) and a
+random level per component, and the network learns which component sounds
+when. No audio is annotated by a person: the targets are the impulse trains
+the audio was made from (the synthesizer, inverted). Item ``i`` is drawn by
+``(seed, i)`` as in :class:`~drummernet.datasets.unlabeled.UnlabeledSegments`,
+so a resumed run sees the data the uninterrupted one would have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from drummernet.components import COMPONENTS
+from drummernet.config import SAMPLE_RATE
+from drummernet.datasets.augment import Augmentation
+from drummernet.datasets.midi import Hit, MidiError, read_drum_midi
+from drummernet.datasets.render import midi_files, mix_hits
+from drummernet.datasets.unlabeled import Skipped
+from drummernet.errors import DrummerNetError
+from drummernet.kits.library import Kit, default_fallbacks, get_kit
+
+#: Re-voicings drawn per item, in order, so that rare components get examples:
+#: ``(from, to, probability)`` moves every hit of ``from`` in the item to ``to``
+#: (a hi-hat pattern played on the ride, a snare line on a tom, ...).
+REVOICINGS: tuple[tuple[str, str, float], ...] = (
+    ("HH_CHH", "CY_RDC", 0.15),
+    ("HH_CHH", "HH_OHH", 0.05),
+    ("HH_CHH", "OT_TMB", 0.05),
+    ("SD_SD", "TT_HIT", 0.04),
+    ("SD_SD", "TT_MHT", 0.04),
+    ("SD_SD", "TT_HFT", 0.04),
+)
+#: ``(of, add, probability)``: the item's first hit of ``of`` gets a hit of ``add``
+#: beside it (a crash on the downbeat's kick; the performances have few crashes).
+DOUBLINGS: tuple[tuple[str, str, float], ...] = (("KD_KD", "CY_CRC", 0.2),)
+#: dB: each component's level in an item is drawn from this range.
+LEVEL_RANGE_DB = (-9.0, 3.0)
+
+
+@dataclass(frozen=True)
+class Performance:
+    """The hits of one MIDI file and the time of its last hit (s)."""
+
+    name: str
+    hits: tuple[Hit, ...]
+    duration: float
+
+
+def read_performances(
+    inputs: Sequence[str | Path], split: str | None = None
+) -> tuple[list[Performance], list[Skipped]]:
+    """The drum performances of the MIDI files of ``inputs`` (see
+    :func:`~drummernet.datasets.render.midi_files`) and the files left out."""
+    performances, skipped = [], []
+    for path, name in midi_files(inputs, split):
+        try:
+            hits = tuple(read_drum_midi(path))
+        except MidiError as exc:
+            skipped.append(Skipped(path, str(exc).removeprefix(f"{path}: ")))
+            continue
+        performances.append(Performance(name, hits, max(h.time for h in hits)))
+    if not performances:
+        raise DrummerNetError("no drum MIDI among the given paths")
+    return performances, skipped
+
+
+def revoice(hits: Sequence[Hit], rng: np.random.Generator) -> list[Hit]:
+    """``hits`` with the :data:`REVOICINGS` and :data:`DOUBLINGS` drawn by ``rng``
+    applied (time order kept)."""
+    moves: dict[str, str] = {}
+    for source, target, probability in REVOICINGS:
+        if rng.random() < probability and source not in moves:
+            moves[source] = target
+    out = [Hit(h.time, moves.get(h.component, h.component), h.velocity) for h in hits]
+    for of, add, probability in DOUBLINGS:
+        first = next((h for h in out if h.component == of), None)
+        if rng.random() < probability and first is not None:
+            out.append(Hit(first.time, add, first.velocity))
+    return sorted(out, key=lambda h: h.time)
+
+
+def onset_targets(
+    labels: Sequence[Hit], frames: int, frame_rate: float, components: Sequence[str]
+) -> np.ndarray:
+    """``(K, frames)`` float32: 1 at the frame nearest each onset, else 0."""
+    target = np.zeros((len(components), frames), dtype=np.float32)
+    index = {c: k for k, c in enumerate(components)}
+    for hit in labels:
+        frame = round(hit.time * frame_rate)
+        if 0 <= frame < frames and hit.component in index:
+            target[index[hit.component], frame] = 1.0
+    return target
+
+
+class SynthesizedSegments(torch.utils.data.Dataset):
+    """``(audio, target)`` items: a ``seconds`` stretch of a performance rendered
+    through one kit per component, peak 1, and its onset targets.
+
+    Parameters
+    ----------
+    midi : MIDI files and/or folders (Groove MIDI Dataset folders with ``split``)
+    kits : kit names or folders each component's kit is drawn from (those that
+        have the component; the default fallback kit where none has it)
+    seconds : item length, s
+    hop : samples per target frame (the network's ``upsample_factor``)
+    preroll_s : hits this long before the item are rendered too (their tails ring in)
+    """
+
+    def __init__(
+        self,
+        midi: Sequence[str | Path],
+        kits: Sequence[str],
+        seconds: float = 2.0,
+        sample_rate: int = SAMPLE_RATE,
+        hop: int = 16,
+        seed: int = 0,
+        split: str | None = None,
+        augmentation: Augmentation = Augmentation(),  # noqa: B008 (frozen)
+        length: int = 2**62,
+        preroll_s: float = 1.0,
+        components: Sequence[str] = COMPONENTS,
+    ) -> None:
+        if not kits:
+            raise DrummerNetError("no kit given to render the warm-start data with")
+        self.performances, self.skipped = read_performances(midi, split)
+        loaded = [get_kit(k) for k in kits]
+        fallbacks = default_fallbacks()
+        self.candidates: dict[str, list[Kit]] = {}
+        for component in components:
+            having = [k for k in loaded if component in k.layers]
+            self.candidates[component] = having or [k for k in fallbacks if component in k.layers]
+        self.segment, self.hop = round(seconds * sample_rate), hop
+        self.sample_rate, self.seed, self.length = sample_rate, seed, length
+        self.augmentation, self.preroll_s = augmentation, preroll_s
+        self.components = tuple(components)
+        durations = np.array([max(p.duration, seconds) for p in self.performances])
+        self._weights = durations / durations.sum()
+
+    def __len__(self) -> int:
+        return self.length
+
+    def _window(self, rng: np.random.Generator) -> list[Hit]:
+        """The hits of a random stretch, times from the start of its preroll."""
+        performance = self.performances[rng.choice(len(self.performances), p=self._weights)]
+        seconds = self.segment / self.sample_rate
+        start = rng.uniform(0.0, max(0.0, performance.duration - seconds / 2))
+        first = start - self.preroll_s
+        return [
+            Hit(h.time - first, h.component, h.velocity)
+            for h in performance.hits
+            if first <= h.time < start + seconds
+        ]
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(samples,)`` float32 audio with peak 1 and ``(K, samples // hop)`` targets."""
+        rng = np.random.default_rng([self.seed, index])
+        preroll = round(self.preroll_s * self.sample_rate)
+        frames = self.segment // self.hop
+        for _ in range(10):  # a stretch without hits: draw again
+            hits = revoice(self._window(rng), rng)
+            sources = {c: kits[rng.integers(len(kits))] if kits else None
+                       for c, kits in self.candidates.items()}  # fmt: skip
+            gains = {c: float(rng.uniform(*LEVEL_RANGE_DB)) for c in self.candidates}
+            total_s = (preroll + self.segment) / self.sample_rate
+            audio, labels, _ = mix_hits(hits, sources, self.augmentation, rng, self.sample_rate,
+                                        tail_s=total_s, gains_db=gains)  # fmt: skip
+            audio = audio[preroll : preroll + self.segment]
+            audio = np.pad(audio, (0, self.segment - len(audio)))
+            inside = [Hit(h.time - self.preroll_s, h.component, h.velocity) for h in labels
+                      if h.time >= self.preroll_s]  # fmt: skip
+            target = onset_targets(inside, frames, self.sample_rate / self.hop, self.components)
+            peak = float(np.max(np.abs(audio)))
+            if peak > 1e-4 and target.any():
+                return torch.from_numpy(audio / peak), torch.from_numpy(target)
+        return torch.zeros(self.segment), torch.zeros(len(self.components), frames)

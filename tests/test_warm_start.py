@@ -1,0 +1,165 @@
+"""The label-free warm start: drum MIDI rendered through random kits with exact
+targets (datasets/synthesized.py) and the objective that inverts the synthesizer."""
+
+import csv
+import json
+
+import mido
+import numpy as np
+import pytest
+import torch
+
+from drummernet.audio import write_audio
+from drummernet.cli import main
+from drummernet.components import COMPONENTS
+from drummernet.config import get_preset
+from drummernet.datasets import Hit
+from drummernet.datasets.augment import DRY
+from drummernet.datasets.render import render_hits, write_labels
+from drummernet.datasets.synthesized import REVOICINGS, SynthesizedSegments, revoice
+from drummernet.kits.library import get_kit
+from drummernet.model import load_model
+from drummernet.training.step import inverse_loss, widen_targets
+
+TINY_LITE = dict(lite_channels=8, lite_gru_units=4, lite_dilations=(1, 2), batch_size=2,
+                 segment_seconds=1.0)  # fmt: skip
+
+
+def write_midi(path, hits, bpm=120):
+    """A one-track drum MIDI file of ``(seconds, key, velocity)`` hits."""
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm))])
+    now = 0
+    for seconds, key, velocity in sorted(hits):
+        tick = round(seconds * bpm / 60 * 480)
+        track.append(mido.Message("note_on", channel=9, note=key, velocity=velocity,
+                                  time=tick - now))  # fmt: skip
+        track.append(mido.Message("note_off", channel=9, note=key, velocity=0, time=0))
+        now = tick
+    midi.tracks.append(track)
+    midi.save(path)
+
+
+@pytest.fixture(scope="module")
+def midi_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("midi")
+    keys = [36, 42, 38, 42, 36, 46, 38, 45, 49, 51]  # kick hat snare ... tom crash ride
+    write_midi(folder / "groove.mid",
+               [(0.5 * i, keys[i % len(keys)], 100) for i in range(16)])  # fmt: skip
+    (folder / "broken.mid").write_bytes(b"MThd nonsense")
+    return folder
+
+
+def dry_segments(midi_dir, **kw):
+    return SynthesizedSegments([midi_dir], ["fluidr3-standard"], seconds=2.0,
+                               augmentation=DRY, **kw)  # fmt: skip
+
+
+def test_items_are_repeatable_and_their_targets_mark_the_onsets(midi_dir):
+    data = dry_segments(midi_dir)
+    assert [s.path.name for s in data.skipped] == ["broken.mid"]
+    audio, target = data[3]
+    again, _ = data[3]
+    other, _ = data[4]
+    assert audio.shape == (32000,) and target.shape == (len(COMPONENTS), 2000)
+    torch.testing.assert_close(audio, again)
+    assert not torch.equal(audio, other)
+    assert float(audio.abs().max()) == pytest.approx(1.0)
+    frames = torch.nonzero(target.sum(0)).flatten().tolist()
+    assert 2 <= len(frames) <= 5  # hits every 0.5 s in 2 s
+    energy = audio.numpy() ** 2
+    for f in frames:  # each target frame is where the sound starts
+        before = energy[max(0, f * 16 - 320) : f * 16 - 32].mean() if f > 20 else 0.0
+        after = energy[f * 16 : f * 16 + 320].mean()
+        assert after > 4 * before + 1e-6, f
+
+
+def test_revoicing_moves_whole_lines_and_keeps_the_timing():
+    hits = [Hit(0.1 * i, c, 90) for i, c in enumerate(["KD_KD", "HH_CHH", "SD_SD"] * 5)]
+    moved = 0
+    for seed in range(400):
+        out = revoice(hits, np.random.default_rng(seed))
+        by_time = {}
+        for h in out:
+            by_time.setdefault(round(h.time, 6), set()).add(h.component)
+        assert len(by_time) == len(hits)  # every hit keeps its time (a crash may join one)
+        hat_line = {c for h in hits if h.component == "HH_CHH"
+                    for c in by_time[round(h.time, 6)]} - {"CY_CRC"}  # fmt: skip
+        assert len(hat_line) == 1  # the whole hi-hat line moves, or none of it
+        moved += hat_line != {"HH_CHH"}
+    expected = 1 - np.prod([1 - p for s, _, p in REVOICINGS if s == "HH_CHH"])
+    assert abs(moved / 400 - expected) < 0.06
+
+
+def test_widened_targets_are_triangles_that_do_not_wrap():
+    target = torch.zeros(1, 2, 12)
+    target[0, 0, 0] = 1
+    target[0, 1, [5, 7]] = 1
+    out = widen_targets(target, width=2)
+    torch.testing.assert_close(out[0, 0, :4], torch.tensor([1, 2 / 3, 1 / 3, 0]))
+    assert float(out[0, 0, -1]) == 0  # nothing wraps round to the end
+    overlapping = torch.tensor([1 / 3, 2 / 3, 1, 2 / 3, 1, 2 / 3, 1 / 3])  # max, not sum
+    torch.testing.assert_close(out[0, 1, 3:10], overlapping)
+
+
+def test_inverse_objective_teaches_the_components(midi_dir):
+    torch.manual_seed(0)
+    config = get_preset("lite").replace(**TINY_LITE)
+    from drummernet.model.network import AnalysisNetwork
+
+    net = AnalysisNetwork(config)
+    data = dry_segments(midi_dir)
+    batch = [data[i] for i in range(4)]
+    audio = torch.stack([a for a, _ in batch])
+    target = torch.stack([t for _, t in batch])
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-2)
+    with torch.no_grad():
+        first = float(inverse_loss(net, audio, target))
+    for _ in range(80):
+        optimizer.zero_grad()
+        inverse_loss(net, audio, target).backward()
+        optimizer.step()
+    with torch.no_grad():
+        scores = net(audio, scores=True)[..., : target.shape[-1]]
+        assert float(inverse_loss(net, audio, target)) < 0.1 * first
+    on = scores[widen_targets(target, 1) > 0].mean()
+    off = scores[widen_targets(target, 4) == 0].mean()
+    assert on > off + 2  # onsets of each component now score above the rest
+
+
+def labeled_set(folder):
+    folder.mkdir()
+    hits = [Hit(t, c, 100) for t, c in
+            [(0.25, "KD_KD"), (0.75, "TT_HFT"), (1.25, "CY_CRC"), (1.75, "SD_SD")]]  # fmt: skip
+    audio, labels, _ = render_hits(hits, get_kit("fluidr3-standard"))
+    write_audio(folder / "t.flac", audio, 16000)
+    write_labels(folder / "t.csv", labels)
+    manifest = {"tracks": [{"name": "t", "audio": "t.flac", "labels": "t.csv"}]}
+    (folder / "render.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_cli_trains_the_warm_start_and_validates_every_class(midi_dir, tmp_path, capsys):
+    tiny = [x for k, v in TINY_LITE.items()
+            for x in ("--set", f"{k}={list(v) if isinstance(v, tuple) else v}")]  # fmt: skip
+    run = tmp_path / "run"
+    code = main(["train", str(midi_dir), "--objective", "inverse", "--config", "lite",
+                 "--out", str(run), "--steps", "2", "--kit", "fluidr3-standard", "--quiet",
+                 "--validation", str(labeled_set(tmp_path / "val")),
+                 "--validation-classes", "all", *tiny])  # fmt: skip
+    assert code == 1  # broken.mid is reported as skipped
+    assert "broken.mid" in capsys.readouterr().err
+    with open(run / "validation.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert {"KD", "SD", "TT", "CY", "mean", "mean_all"} <= set(rows[0])
+    assert [r["step"] for r in rows] == ["0", "2"]
+    assert load_model(run / "last.pt").metadata["objective"] == "inverse"
+
+
+def test_split_is_for_midi_only(tmp_path, capsys):
+    code = main(["train", str(tmp_path), "--split", "train", "--out", str(tmp_path / "r"),
+                 "--steps", "1", "--quiet"])  # fmt: skip
+    assert code != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--objective inverse" in err[0]
+    assert not (tmp_path / "r").exists()  # refused before the run folder is made
