@@ -460,6 +460,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         objective=args.objective,
         split=args.split,
         validation_classes=args.validation_classes,
+        voicing=tuple(args.voicing),
     )
     summary = train(config, options, resume=args.resume)
     code = 130 if summary["stopped"] == "interrupted" else 1 if summary["skipped"] else 0
@@ -683,6 +684,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--split",
         choices=["train", "validation", "test"],
         help="with --objective inverse: the Groove MIDI Dataset split to use",
+    )
+    p.add_argument(
+        "--voicing",
+        nargs=2,
+        type=float,
+        default=(0.0, 0.0),
+        metavar=("SEMITONES", "DB_PER_OCTAVE"),
+        help="with --objective inverse: re-tune each component's one-shots by up to "
+        "SEMITONES (metal a third of it) and tilt their EQ by up to DB_PER_OCTAVE, per item",
     )
     p.add_argument(
         "--validation-classes",

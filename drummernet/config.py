@@ -16,6 +16,9 @@ guessing. Presets:
 ``lite``
     The paper's loss with a light analysis network (``model/lite.py``): log-STFT
     front end at the frame rate, dilated convolutions, a GRU at 125 Hz.
+``inverse``
+    ``lite`` with a sigmoid per component and frame instead of the two sparse
+    normalisations: the head of a network trained by ``--objective inverse``.
 ``soft``, ``mel``, ``stft``, ``noe``, ``conv``
     The ablations of the paper's Figure 8, each the ``paper`` preset with one
     switch changed: softmax instead of sparsemax, a mel or a linear STFT
@@ -43,7 +46,7 @@ LITE_LOWPASS_TAPS = 63
 _CHOICES: dict[str, tuple[str, ...]] = {
     "body": ("unet", "lite"),
     "temporal_model": ("gru", "conv"),
-    "activation": ("sparsemax", "softmax"),
+    "activation": ("sparsemax", "softmax", "sigmoid"),
     "spectrum": ("cqt", "mel", "stft"),
 }
 
@@ -89,7 +92,7 @@ class Config:
     lite_gru_context: int = 8  # pooled frames of context on each side of a window
 
     # --- analysis network: sparsity and upsampling ------------------------
-    activation: str = "sparsemax"  # "sparsemax", or "softmax" (SOFT ablation)
+    activation: str = "sparsemax"  # "sparsemax", "softmax" (SOFT ablation), or "sigmoid"
     time_window_frames: int = 64  # frames per window of the time-axis sparsemax
 
     # --- synthesizer -------------------------------------------------------
@@ -311,6 +314,7 @@ PRESETS: dict[str, Config] = {
         name="fast", cqt_decimate=True, gru_window_frames=256, gru_context_frames=32
     ),
     "lite": _PAPER.replace(name="lite", body="lite", cqt_decimate=True),
+    "inverse": _PAPER.replace(name="inverse", body="lite", cqt_decimate=True, activation="sigmoid"),
 }
 
 PRESET_DESCRIPTIONS: dict[str, str] = {
@@ -323,6 +327,10 @@ PRESET_DESCRIPTIONS: dict[str, str] = {
     "lite": (
         "the paper's loss with a light network for CPUs: log-STFT front end at 1 kHz, "
         "dilated convolutions, a bi-GRU at 125 Hz for context (model/lite.py)"
+    ),
+    "inverse": (
+        "the lite network with one sigmoid per component and frame, trained by inverting "
+        "the synthesizer (train --objective inverse)"
     ),
     "soft": "ablation SOFT: softmax instead of sparsemax",
     "mel": "ablation MEL: mel spectrogram instead of pseudo-CQT",

@@ -93,7 +93,9 @@ def describe(source: str | None = None) -> list[tuple[str, str]]:
         *_body_rows(config, counts, temporal),
         (
             "activation",
-            f"{config.activation} x {config.activation} over "
+            "sigmoid per component and frame"
+            if config.activation == "sigmoid"
+            else f"{config.activation} x {config.activation} over "
             f"{config.time_window_frames}-frame windows",
         ),
         ("frame rate", f"{config.frame_rate:g} Hz (x{config.upsample_factor} zero insertion)"),

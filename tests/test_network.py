@@ -24,6 +24,18 @@ def test_output_has_input_length_and_impulses_only_on_the_frame_grid(length, pre
     assert (y.sum(dim=1) <= 1 + 1e-6).all()  # product of two simplex projections
 
 
+def test_inverse_preset_gives_each_component_and_frame_its_own_probability():
+    model = AnalysisNetwork(get_preset("inverse")).eval()
+    audio = torch.randn(1, 5001) * 0.1
+    with torch.no_grad():
+        frames = model.frame_activations(audio)
+        scores = model(audio, scores=True)
+        impulses = model(audio)
+    torch.testing.assert_close(frames, torch.sigmoid(scores)[..., : frames.shape[-1]])
+    torch.testing.assert_close(impulses[..., ::16], frames)  # same zero insertion
+    assert float(frames.sum(dim=1).max()) > 1  # no normalisation over components
+
+
 def test_one_dimensional_input_gives_one_dimensional_batch():
     model = AnalysisNetwork(get_preset("reference-code")).eval()
     with torch.no_grad():

@@ -163,3 +163,29 @@ def test_split_is_for_midi_only(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--objective inverse" in err[0]
     assert not (tmp_path / "r").exists()  # refused before the run folder is made
+
+
+def test_voicing_retunes_drums_more_than_metal_and_identity_draws_nothing():
+    from drummernet.datasets.synthesized import NO_VOICING, Voicing
+
+    kit = get_kit("fluidr3-standard")
+    rng = np.random.default_rng(0)
+    state = rng.bit_generator.state
+    same = NO_VOICING.draw(COMPONENTS, rng, 16000)
+    assert rng.bit_generator.state == state
+    kick = kit.one_shot("KD_KD")
+    assert same("KD_KD", kick) is kick
+
+    def length_ratio(voicing, component):  # resampling by r changes the length by 1/r
+        shot = kit.one_shot(component)
+        return len(shot) / len(voicing(component, shot))
+
+    drums, metal = [], []
+    for seed in range(30):
+        v = Voicing(semitones=2.0, tilt_db_per_octave=0.0).draw(
+            COMPONENTS, np.random.default_rng(seed), 16000
+        )
+        drums.append(abs(np.log2(length_ratio(v, "KD_KD")) * 12))
+        metal.append(abs(np.log2(length_ratio(v, "CY_CRC")) * 12))
+    assert max(drums) <= 2.01 and max(metal) <= 2.01 / 3
+    assert np.mean(drums) > 2.5 * np.mean(metal) and np.mean(drums) > 0.6

@@ -85,10 +85,12 @@ def mix_hits(
     sample_rate: int = SAMPLE_RATE,
     tail_s: float = 1.0,
     gains_db: Mapping[str, float] | None = None,
+    voicing: Callable[[str, np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, list[Hit], dict]:
     """Mix each hit's one-shot from the kit ``sources[component]`` (hits of a
     component whose source is None or absent are dropped), each component's hits
-    ``gains_db[component]`` louder if given.
+    ``gains_db[component]`` louder if given, each one-shot passed through
+    ``voicing(component, samples)`` if given.
 
     Returns ``(audio, labels, effects)``: float32 audio peak-normalised to 0.9 and
     ``tail_s`` longer than the last hit, the hits as rendered (after timing
@@ -113,7 +115,8 @@ def mix_hits(
         gain = gains.get(hit.component, 1.0) * velocity_gain(
             hit.velocity, augmentation.velocity_exponent
         )
-        shot = pitch_shift(donor.one_shot(hit.component, hit.velocity, sample_rate), shift)
+        shot = donor.one_shot(hit.component, hit.velocity, sample_rate)
+        shot = pitch_shift(voicing(hit.component, shot) if voicing else shot, shift)
         start = round(hit.time * sample_rate)
         stop = min(length, start + len(shot), end if end is not None else length)
         if stop <= start:

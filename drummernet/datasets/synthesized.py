@@ -12,7 +12,7 @@ so a resumed run sees the data the uninterrupted one would have.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import torch
 
 from drummernet.components import COMPONENTS
 from drummernet.config import SAMPLE_RATE
-from drummernet.datasets.augment import Augmentation
+from drummernet.datasets.augment import Augmentation, pitch_shift, spectral_tilt
 from drummernet.datasets.midi import Hit, MidiError, read_drum_midi
 from drummernet.datasets.render import midi_files, mix_hits
 from drummernet.datasets.unlabeled import Skipped
@@ -44,6 +44,43 @@ REVOICINGS: tuple[tuple[str, str, float], ...] = (
 DOUBLINGS: tuple[tuple[str, str, float], ...] = (("KD_KD", "CY_CRC", 0.2),)
 #: dB: each component's level in an item is drawn from this range.
 LEVEL_RANGE_DB = (-9.0, 3.0)
+
+
+@dataclass(frozen=True)
+class Voicing:
+    """How far one component's one-shots are re-tuned and re-equalised in an item,
+    so that no kit's sound is learned as *the* sound of a component. Drums
+    (kick, snare, toms) are re-tuned by up to ``semitones``; metal (hats,
+    cymbals, tambourine) by a third of it, since their pitch says little."""
+
+    semitones: float = 2.0
+    tilt_db_per_octave: float = 3.0
+
+    def draw(self, components: Sequence[str], rng: np.random.Generator,
+             sample_rate: int) -> Callable[[str, np.ndarray], np.ndarray]:  # fmt: skip
+        """A re-voicing of every component, drawn by ``rng`` (which an identity
+        voicing leaves untouched)."""
+        if not (self.semitones or self.tilt_db_per_octave):
+            return lambda component, shot: shot
+        drums = ("KD", "SD", "TT")
+        cents = {c: 100 * rng.uniform(-1, 1) * self.semitones
+                 * (1 if c.split("_")[0] in drums else 1 / 3) for c in components}  # fmt: skip
+        tilt = {c: rng.uniform(-1, 1) * self.tilt_db_per_octave for c in components}
+
+        done: dict[tuple[str, int], np.ndarray] = {}  # a layer's sample, once per item
+
+        def revoiced(component: str, shot: np.ndarray) -> np.ndarray:
+            key = (component, id(shot))
+            if key not in done:
+                shifted = pitch_shift(shot, cents.get(component, 0.0))
+                done[key] = spectral_tilt(shifted, tilt.get(component, 0.0), sample_rate)
+            return done[key]
+
+        return revoiced
+
+
+#: No re-voicing of the kits' one-shots.
+NO_VOICING = Voicing(semitones=0.0, tilt_db_per_octave=0.0)
 
 
 @dataclass(frozen=True)
@@ -113,6 +150,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
     seconds : item length, s
     hop : samples per target frame (the network's ``upsample_factor``)
     preroll_s : hits this long before the item are rendered too (their tails ring in)
+    voicing : how far each component's one-shots are re-tuned and re-equalised per item
     """
 
     def __init__(
@@ -128,6 +166,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
         length: int = 2**62,
         preroll_s: float = 1.0,
         components: Sequence[str] = COMPONENTS,
+        voicing: Voicing = NO_VOICING,
     ) -> None:
         if not kits:
             raise DrummerNetError("no kit given to render the warm-start data with")
@@ -140,7 +179,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
             self.candidates[component] = having or [k for k in fallbacks if component in k.layers]
         self.segment, self.hop = round(seconds * sample_rate), hop
         self.sample_rate, self.seed, self.length = sample_rate, seed, length
-        self.augmentation, self.preroll_s = augmentation, preroll_s
+        self.augmentation, self.preroll_s, self.voicing = augmentation, preroll_s, voicing
         self.components = tuple(components)
         durations = np.array([max(p.duration, seconds) for p in self.performances])
         self._weights = durations / durations.sum()
@@ -170,9 +209,11 @@ class SynthesizedSegments(torch.utils.data.Dataset):
             sources = {c: kits[rng.integers(len(kits))] if kits else None
                        for c, kits in self.candidates.items()}  # fmt: skip
             gains = {c: float(rng.uniform(*LEVEL_RANGE_DB)) for c in self.candidates}
+            voicing = self.voicing.draw(self.components, rng, self.sample_rate)
             total_s = (preroll + self.segment) / self.sample_rate
             audio, labels, _ = mix_hits(hits, sources, self.augmentation, rng, self.sample_rate,
-                                        tail_s=total_s, gains_db=gains)  # fmt: skip
+                                        tail_s=total_s, gains_db=gains,
+                                        voicing=voicing)  # fmt: skip
             audio = audio[preroll : preroll + self.segment]
             audio = np.pad(audio, (0, self.segment - len(audio)))
             inside = [Hit(h.time - self.preroll_s, h.component, h.velocity) for h in labels

@@ -2,7 +2,9 @@
 
 Sparsemax (Martins & Astudillo, 2016) is the Euclidean projection onto the
 probability simplex: outputs sum to 1 and many are exactly 0. We use the
-maintained implementation of the ``entmax`` package.
+maintained implementation of the ``entmax`` package. A network trained to
+invert the synthesizer (``train --objective inverse``) gives each component and
+frame its own probability instead: ``kind="sigmoid"``, no normalisation.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ def normalise(x: torch.Tensor, dim: int, kind: str) -> torch.Tensor:
 
 
 def sparse_activations(logits: torch.Tensor, window: int, kind: str = "sparsemax") -> torch.Tensor:
-    """Product of a normalisation over components and one over time windows.
+    """Product of a normalisation over components and one over time windows
+    (``kind="sigmoid"``: the sigmoid of each score alone).
 
     Parameters
     ----------
@@ -32,12 +35,14 @@ def sparse_activations(logits: torch.Tensor, window: int, kind: str = "sparsemax
     window : int
         Frames per non-overlapping time window (64 = 64 ms at 1 kHz).
     kind : str
-        ``"sparsemax"`` (paper) or ``"softmax"`` (SOFT ablation).
+        ``"sparsemax"`` (paper), ``"softmax"`` (SOFT ablation) or ``"sigmoid"``.
 
     Returns
     -------
     tensor, shape ``(batch, K, frames)``, values in [0, 1].
     """
+    if kind == "sigmoid":
+        return torch.sigmoid(logits)
     batch, k, frames = logits.shape
     if frames % window:
         raise ValueError(f"{frames} frames is not a multiple of the {window}-frame window")

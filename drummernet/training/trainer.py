@@ -39,7 +39,7 @@ import torch.distributed as dist
 
 from drummernet.config import Config
 from drummernet.datasets.annotations import load_dataset
-from drummernet.datasets.synthesized import SynthesizedSegments
+from drummernet.datasets.synthesized import SynthesizedSegments, Voicing
 from drummernet.datasets.unlabeled import UnlabeledSegments
 from drummernet.errors import DrummerNetError
 from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
@@ -96,6 +96,7 @@ class TrainOptions:
     objective: str = "reconstruction"  # or "inverse": data are drum MIDI (see module doc)
     split: str | None = None  # Groove MIDI Dataset split of the MIDI data ("inverse")
     validation_classes: str = "paper"  # "all" adds TT, CY and their mean to validation
+    voicing: tuple[float, float] = (0.0, 0.0)  # "inverse": re-tuning (semitones), EQ (dB/oct)
 
 
 def kit_tensor(names: list[str], config: Config) -> tuple[torch.Tensor, list[str]]:
@@ -325,6 +326,7 @@ def _segments(
             seed=options.seed,
             split=options.split,
             components=config.components,
+            voicing=Voicing(*options.voicing),
         )
     return UnlabeledSegments(
         options.data,
