@@ -670,7 +670,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", help="decoded-audio cache (default: RUN/cache)")
     p.add_argument("--max-minutes", type=float, help="stop (and save) after this wall time")
     p.add_argument(
-        "--init", metavar="MODEL", help="start a new run from this model's weights (fine-tune)"
+        "--init",
+        metavar="MODEL",
+        help="start a new run from the weights of this model file or checkpoint (fine-tune)",
     )
     p.add_argument(
         "--objective",

@@ -114,6 +114,10 @@ def test_a_new_run_can_start_from_a_model_of_another_preset(audio_dir, tmp_path)
     assert loaded.config.gru_window_frames == 256
     for key, value in load_model(start).state_dict().items():
         torch.testing.assert_close(loaded.state_dict()[key], value)
+    checkpoint = list_checkpoints(tmp_path / "a" / "checkpoints")[-1]  # a checkpoint, too
+    train(fast, options(audio_dir, tmp_path / "d", steps=0, init=str(checkpoint)))
+    for key, value in load_checkpoint(checkpoint)["model"].items():
+        torch.testing.assert_close(load_model(tmp_path / "d" / "last.pt").state_dict()[key], value)
     wider = paper.replace(unet_channels=6)
     cache = tmp_path / "c-cache"
     with pytest.raises(DrummerNetError, match="do not fit"):

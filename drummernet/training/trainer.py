@@ -507,14 +507,20 @@ class _TrainLog:
 
 
 def _start_from(model: AnalysisNetwork, path: str) -> None:
-    """Load the weights of the model file ``path`` into ``model`` (any configuration
-    whose parameters have the same shapes, e.g. a ``paper`` model into ``fast``)."""
-    init = load_model(path)
-    mine, theirs = model.state_dict(), init.state_dict()
+    """Load the weights of the model file or training checkpoint (``.ckpt``) ``path``
+    into ``model`` (any configuration whose parameters have the same shapes, e.g. a
+    ``paper`` model into ``fast``, or a ``lite`` run's checkpoint into ``inverse``)."""
+    if str(path).endswith(".ckpt"):
+        state = load_checkpoint(path)
+        theirs, name = state["model"], Config.from_dict(state["config"]).name
+    else:
+        init = load_model(path)
+        theirs, name = init.state_dict(), init.config.name
+    mine = model.state_dict()
     if mine.keys() != theirs.keys() or any(mine[k].shape != theirs[k].shape for k in mine):
         raise DrummerNetError(
             f"{path}: its weights do not fit this configuration "
-            f"({init.config.name} model, {model.config.name} run)"
+            f"({name} model, {model.config.name} run)"
         )
     model.load_state_dict(theirs)
 
