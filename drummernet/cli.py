@@ -447,6 +447,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         kits=args.kit or list(SYNTH_KITS),
         steps=args.steps,
         checkpoint_every=args.checkpoint_every,
+        keep=args.keep,
         validation=args.validation,
         validate_every=args.validate_every,
         validation_tracks=args.validation_tracks,
@@ -660,6 +661,7 @@ def build_parser() -> argparse.ArgumentParser:
         "batch-size x processes segments; default: the config's)",
     )
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
+    p.add_argument("--keep", type=int, default=3, help="checkpoints kept (the latest ones)")
     p.add_argument("--validation", help="labeled set for F1 during training (e.g. a render)")
     p.add_argument("--validate-every", type=int, default=1000, help="steps between validations")
     p.add_argument("--validation-tracks", type=int, default=16, help="tracks used to validate")

@@ -189,3 +189,10 @@ def test_voicing_retunes_drums_more_than_metal_and_identity_draws_nothing():
         metal.append(abs(np.log2(length_ratio(v, "CY_CRC")) * 12))
     assert max(drums) <= 2.01 and max(metal) <= 2.01 / 3
     assert np.mean(drums) > 2.5 * np.mean(metal) and np.mean(drums) > 0.6
+
+
+def test_a_sigmoid_head_is_peak_picked_on_its_probabilities():
+    from drummernet.transcription.notes import PeakPicking
+
+    assert PeakPicking.from_config(get_preset("inverse")).normalize is False
+    assert PeakPicking.from_config(get_preset("lite")).normalize is True

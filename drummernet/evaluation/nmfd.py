@@ -143,7 +143,9 @@ def nmfd_transcriber(
     """
     labels = list(CLASS_SETS[classes])
     templates = class_templates(classes, kits)
-    deltas = delta if isinstance(delta, Mapping) else dict.fromkeys(labels, delta)
+    # a class tuning left out (no validation track has it) keeps the default threshold
+    deltas = {**dict.fromkeys(labels, 0.15), **delta} if isinstance(delta, Mapping) else (
+        dict.fromkeys(labels, delta))  # fmt: skip
 
     def run(audio: np.ndarray) -> dict[str, np.ndarray]:
         if not np.any(audio):

@@ -23,6 +23,8 @@ from drummernet.transcription.notes import CLASS_SETS, PeakPicking, pick_events
 
 #: A transcriber: (mono audio at ``sample_rate``) -> {label: onset times in s}.
 Transcriber = Callable[[np.ndarray], Mapping[str, np.ndarray]]
+#: Thresholds ``--tune-on`` tries per class (a sigmoid head's probabilities use the top).
+THRESHOLD_GRID = (0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7)
 #: Cached network runs on a set of tracks: ``(transcription, reference onsets)`` pairs.
 Runs = Sequence[tuple[Transcription, dict[str, np.ndarray]]]
 
@@ -142,7 +144,7 @@ def sweep_thresholds(
     runs: Runs,
     names: Sequence[str],
     base: PeakPicking,
-    deltas: Sequence[float] = (0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5),
+    deltas: Sequence[float] = THRESHOLD_GRID,
     classes: str = "paper",
 ) -> tuple[dict[str, float], list[dict]]:
     """Choose each class's delta by its paper-figure F1 on ``runs`` (a validation set).
@@ -194,6 +196,8 @@ def tune_peak_picking(
             return next(row.get(label, -1.0) for row in rows if row["delta"] == delta)
 
         for label, members in extras.items():
+            if label not in best:
+                continue
             if f1(table_added, label, best_added[label]) > f1(table, label, best[label]):
                 added[label] = members
                 best[label] = best_added[label]
@@ -204,8 +208,13 @@ def tune_peak_picking(
 
 def best_per_class(table: Sequence[Mapping], labels: Sequence[str]) -> dict[str, float]:
     """From rows ``{"delta": d, label: F1, ...}``, each label's delta of highest F1
-    (the first such row on ties)."""
-    return {label: max(table, key=lambda row: row.get(label, -1.0))["delta"] for label in labels}
+    (the first such row on ties); a label no row scores (no reference track has the
+    class) is left out, so it keeps the model's own threshold."""
+    return {
+        label: max(table, key=lambda row: row.get(label, -1.0))["delta"]
+        for label in labels
+        if any(label in row for row in table)
+    }
 
 
 def model_transcriber(

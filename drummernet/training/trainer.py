@@ -429,6 +429,7 @@ class _Run:
             "training_data": list(self.options.data),
             "synth_kits": list(self.options.kits),
             "objective": self.options.objective,
+            "init": self.options.init,
             "training_seconds": round(state["elapsed_s"], 1),
             "hardware": _hardware(self.device, self.world),
             "validation": self.options.validation,

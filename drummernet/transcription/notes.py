@@ -56,12 +56,15 @@ class PeakPicking:
 
     @classmethod
     def from_config(cls, config: Config, **changes: object) -> PeakPicking:
-        """The paper's parameters stored in a model's configuration, with ``changes``."""
+        """The paper's parameters stored in a model's configuration, with ``changes``.
+        A sigmoid head's activation is a probability: its thresholds apply to it as it
+        is (``normalize=False``); the sparse heads' curves are scaled to max 1 first."""
         base = cls(
             delta=config.peak_delta,
             max_window_s=config.peak_max_window_s,
             mean_window_s=config.peak_mean_window_s,
             wait_s=config.peak_wait_s,
+            normalize=config.activation != "sigmoid",
         )
         return replace(base, **changes)  # type: ignore[arg-type]
 
