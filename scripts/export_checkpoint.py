@@ -18,8 +18,9 @@ from drummernet.config import Config, get_preset
 from drummernet.model.io import atomic_torch_save, read_model_file
 from drummernet.training.checkpoints import load_checkpoint, model_payload
 
-#: Fields a checkpoint's configuration may change when exported under a preset.
-HEAD_FIELDS = {"name", "activation", "learning_rate", "batch_size"}
+#: Fields a checkpoint's configuration may change when exported under a preset (the
+#: head, and training settings that do not shape the network).
+HEAD_FIELDS = {"name", "activation", "learning_rate", "batch_size", "segment_seconds"}
 
 
 def main() -> None:

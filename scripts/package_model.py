@@ -3,7 +3,8 @@
     python scripts/package_model.py RUN/last.pt REPORT.json [--notes TEXT]
 
 REPORT.json is the output of ``drummernet evaluate ... --tune-on VALIDATION -o
-REPORT.json`` for that model: the thresholds it chose on the validation set are
+REPORT.json`` for that model (``--classes-report`` adds the thresholds of toms,
+cymbals and tambourine from a second report tuned with ``--classes all``): the thresholds it chose on the validation set are
 stored in the packaged model (so ``transcribe`` uses them by default) and its
 scores go into ``drummernet/pretrained/MODEL_CARD.md``. Only the network's weights,
 configuration and metadata are kept (no optimizer state).
@@ -16,6 +17,7 @@ import datetime
 import json
 from pathlib import Path
 
+from drummernet.config import PRESET_DESCRIPTIONS
 from drummernet.evaluation.report import format_markdown
 from drummernet.model.io import FORMAT_VERSION, atomic_torch_save, read_model_file
 
@@ -27,10 +29,19 @@ def main() -> None:
     parser.add_argument("model")
     parser.add_argument("report")
     parser.add_argument("--notes", default="", help="extra Markdown for the card's limits")
+    parser.add_argument(
+        "--classes-report",
+        help="a report of the same model tuned with --classes all: the thresholds of the "
+        "classes REPORT lacks (TT, CY, OT) are taken from it",
+    )
     args = parser.parse_args()
     payload = read_model_file(args.model)
     reports = json.loads(Path(args.report).read_text())
     ours = reports["drummernet"]
+    if args.classes_report:
+        every = json.loads(Path(args.classes_report).read_text())["drummernet"]
+        extra = every["peak_picking"]["deltas"]
+        ours["peak_picking"]["deltas"] = {**extra, **ours["peak_picking"]["deltas"]}
     metadata = dict(payload.get("metadata") or {})
     metadata["peak_picking"] = ours["peak_picking"]
     metadata["tuned_on"] = ours.get("tuning", {}).get("dataset")
@@ -52,18 +63,26 @@ def main() -> None:
         target,
     )
     params = sum(v.numel() for v in state.values())
+    objective = metadata.get("objective", "reconstruction")
+    preset = payload["config"].get("name", "?")
     card = CARD.format(
         date=metadata["packaged"],
-        preset=payload["config"].get("name", "?"),
+        preset=preset,
+        architecture=PRESET_DESCRIPTIONS.get(preset, "a custom configuration"),
         params=params,
         size_mb=target.stat().st_size / 1e6,
+        training=TRAINING[objective],
         items=metadata.get("trained_items", "?"),
         steps=metadata.get("trained_steps", "?"),
         hours=metadata.get("trained_items", 0) * 2 / 3600,
         seconds=metadata.get("training_seconds", "?"),
         hardware=metadata.get("hardware", "?"),
-        kits=", ".join(metadata.get("synth_kits", [])),
+        kits=", ".join(Path(k).name for k in metadata.get("synth_kits", [])),
+        how=HOW,
         deltas=json.dumps(ours["peak_picking"]["deltas"]),
+        normalised="normalised to max 1"
+        if ours["peak_picking"].get("normalize", True)
+        else "a probability, thresholded as it is",
         tuned_on=metadata["tuned_on"],
         grid=", ".join(f"{row['delta']:g}" for row in ours.get("tuning", {}).get("sweep", [])),
         added=_added(ours["peak_picking"].get("add_components") or {}),
@@ -85,6 +104,32 @@ def _added(add_components: dict) -> str:
     )
 
 
+TRAINING = {
+    "reconstruction": (
+        "| training | unsupervised (no labels), onset-spectrum loss (HPSS + 8-octave pseudo-CQT) "
+        "between the input and its re-synthesis, Adam lr 4e-4 |\n"
+        "| training audio | Groove MIDI Dataset **train** split (897 performances, 11 h, "
+        "CC BY 4.0) rendered by `drummernet render` through 8 Hydrogen kits (ForzeeStereo, "
+        "The Black Pearl, Colombo, Millo MultiLayered 2 and 3, VariBreaks, Electric Empire, "
+        "HardElectro1) with reverb, EQ tilt, compression, noise, pitch and timing variation |"
+    ),
+    "inverse": (
+        "| training | the label-free warm start, `train --objective inverse`: binary "
+        "cross-entropy between the network's frame scores and the impulse trains the audio "
+        "was rendered from (the synthesizer inverted), Adam lr 4e-4, batch 16 |\n"
+        "| training audio | rendered on the fly: 2 s stretches of the Groove MIDI Dataset "
+        "**train** split's drum MIDI (897 human performances, CC BY 4.0), each component "
+        "through a kit drawn from the kits below, with a random level per component, "
+        "re-voicings (hi-hat line on ride or tambourine, snare line on a tom, a crash on the "
+        "first kick), reverb, EQ tilt, compression, noise, pitch and timing variation. **No "
+        "audio annotated by a person was used; the rhythms are human performances from "
+        "drum MIDI** |"
+    ),
+}
+
+#: The recipe (what `scripts/train_default.sh` runs is in its header).
+HOW = "scripts/train_default.sh ../shared/data/groove-midi data/kits data/work"
+
 CARD = """# Model card: drummernet-default
 
 The model that `drummernet transcribe` uses unless `--model` names another.
@@ -92,20 +137,19 @@ Packaged {date} by `scripts/package_model.py` from a training run of `drummernet
 
 | | |
 |---|---|
-| architecture | DrummerNet analysis network, configuration preset `{preset}` (the paper's): 1-D U-net, GRUs, sparsemax x sparsemax, x16 zero insertion; 11 components |
+| architecture | DrummerNet analysis network, configuration preset `{preset}`: {architecture}; 11 components |
 | parameters | {params:,} ({size_mb:.1f} MB file) |
-| training | unsupervised (no labels), onset-spectrum loss (HPSS + 8-octave pseudo-CQT), Adam lr 4e-4, batch 32 |
+{training}
 | segments seen | {items:,} two-second segments ({steps} steps, about {hours:.0f} hours of audio) |
 | training time, hardware | {seconds} s on {hardware} |
-| training audio | Groove MIDI Dataset **train** split (897 performances, 11 h, CC BY 4.0) rendered by `drummernet render` through 8 Hydrogen kits (ForzeeStereo, The Black Pearl, Colombo, Millo MultiLayered 2 and 3, VariBreaks, Electric Empire, HardElectro1) with reverb, EQ tilt, compression, noise, pitch and timing variation |
-| synthesizer kits | {kits} (FluidR3 GM, MIT; shipped in the package; none of them used to render the training audio) |
+| kits | {kits} (FluidR3 GM, MIT, shipped in the package; Hydrogen kits of the Debian package `hydrogen-drumkits`, never the 4 held out for validation and test) |
 | checkpoint choice | by validation F1 on the GMD **validation** split rendered through 4 held-out kits (BJA Pacific, Millo Drums v1, rumpf, Audiophob) |
-| peak picking | Böck et al. (max ±50 ms, mean ±100 ms, wait 50 ms), activation normalised to max 1; per-class thresholds {deltas} chosen on `{tuned_on}` among {grid}{added} |
+| peak picking | Böck et al. (max ±50 ms, mean ±100 ms, wait 50 ms), activation {normalised}; per-class thresholds {deltas} chosen on `{tuned_on}` among {grid}{added} |
 
-How it was trained (the GPU machine ran the same commands):
+How it was trained (and how to train it again, resumable across sessions):
 
     drummernet kits build system --out data/kits
-    scripts/train_default.sh ../shared/data/groove-midi data/kits data/work 5.3 32 14   # then resumed for 4.2 more minutes
+    {how}
 
 ## Measured accuracy
 
@@ -128,13 +172,6 @@ thresholds are stored in it):
 
 ## Limits
 
-- Trained on about 1/30 of the segments the paper's model saw (6 M), on rendered
-  drums only. Real recordings with bleed, room sound and unusual kits do worse.
-- Hi-hat is the weakest class: soft hats next to loud kicks and snares fall under the
-  peak-picking threshold, and the model plays hats on its pedal-hat and snare slots
-  (the paper reports the same SD/HH confusion); it never uses its open-hat slot.
-- Ride, crash and tambourine components are never activated by this model; toms are
-  confused with kicks in fills.
 {notes}
 """
 

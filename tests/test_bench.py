@@ -54,3 +54,33 @@ def test_train_step_bench(tmp_path):
         "--out", tmp_path)  # fmt: skip
     record = json.loads(next(tmp_path.glob("train_step-*.json")).read_text())
     assert record["presets"]["conv"]["segments_per_s"] > 0
+
+
+def test_warm_start_bench_scores_a_checkpoint_under_the_sigmoid_head(tmp_path):
+    from drummernet.training import TrainOptions, train
+
+    labeled = EXAMPLES  # one labeled track: the example loop (render.json + csv)
+    config = get_preset("lite").replace(batch_size=2, segment_seconds=1.0)
+    train(config, TrainOptions(data=[str(EXAMPLES)], out_dir=str(tmp_path / "run"), steps=1,
+                               progress=False, kits=["fluidr3-standard"]))  # fmt: skip
+    (checkpoint,) = (tmp_path / "run" / "checkpoints").glob("*.ckpt")
+    run("warm_start.py", checkpoint, "--head", "sigmoid", "--validation", labeled, "--first",
+        "0", "--tracks", "1", "--max-seconds", "5", "--out", tmp_path)  # fmt: skip
+    (path,) = tmp_path.glob("warm_start-*.json")
+    (row,) = json.loads(path.read_text())["rows"]
+    assert row["activation"] == "sigmoid" and row["items"] == 2
+    assert {"KD", "SD", "HH"} <= set(row["paper"]["f1"]) and 0 <= row["mean_all"] <= 1
+    export = tmp_path / "exported.pt"
+    scripts = BENCH.parent / "scripts"
+    export_script = str(scripts / "export_checkpoint.py")
+    done = subprocess.run([sys.executable, export_script, str(checkpoint), str(export),
+                           "--as-preset", "inverse"], capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    from drummernet.model import load_model
+
+    assert load_model(export).config.activation == "sigmoid"
+    refused = subprocess.run([sys.executable, export_script, str(checkpoint),
+                              str(tmp_path / "x.pt"), "--as-preset", "paper"],
+                             capture_output=True, text=True)  # fmt: skip
+    assert refused.returncode != 0 and "not a network of preset 'paper'" in refused.stderr
+    assert not (tmp_path / "x.pt").exists()
