@@ -164,6 +164,23 @@ def test_killed_run_resumes_from_its_last_checkpoint(audio_dir, tmp_path):
     assert not list(run.rglob("*.tmp*"))  # no temporary file of an atomic write left
 
 
+def test_sigterm_to_every_process_of_a_run_with_workers_saves_and_says_so(audio_dir, tmp_path):
+    run = tmp_path / "t"
+    cmd = train_command(audio_dir, run, 1000, "--checkpoint-every", "1", "--workers", "1")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while len(list_checkpoints(run / "checkpoints")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGTERM)  # the loop and its data worker, as pkill -f does
+    out, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err.decode(), err.decode()[-2000:]
+    assert "terminated at step" in out.decode()
+    last = load_checkpoint(list_checkpoints(run / "checkpoints")[-1])
+    assert f"terminated at step {last['step']} " in out.decode()
+
+
 def test_two_process_data_parallel_run(audio_dir, tmp_path):
     run = tmp_path / "ddp"
     launcher = ["-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517"]

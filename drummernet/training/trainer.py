@@ -218,6 +218,7 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
         batch_sampler=StepBatches(run.step, options.steps, config.batch_size, rank, world),
         num_workers=options.workers,
         pin_memory=device.type == "cuda",
+        worker_init_fn=_leave_sigterm_to_the_loop,
     )
     tracks = []  # validation runs on rank 0 only
     if lead and options.validation:
@@ -337,6 +338,13 @@ def _segments(
         length=2**62,
         workers=max(4, options.workers),
     )
+
+
+def _leave_sigterm_to_the_loop(worker_id: int) -> None:
+    """In a data-loading process: ignore SIGTERM, so that a signal sent to the whole
+    run (``pkill -f``, a scheduler) stops the loop, which saves, instead of killing a
+    worker under it."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 @contextlib.contextmanager
