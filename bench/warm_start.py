@@ -26,18 +26,10 @@ DELTAS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
 def load(path: str, head: str | None):
     """A network from a model file or a training checkpoint, in eval mode."""
-    from drummernet.config import Config
-    from drummernet.model import load_model
     from drummernet.model.network import AnalysisNetwork
-    from drummernet.training.checkpoints import load_checkpoint
+    from drummernet.training.checkpoints import read_weights
 
-    if path.endswith(".ckpt"):
-        state = load_checkpoint(path)
-        config, weights, items = Config.from_dict(state["config"]), state["model"], state["items"]
-    else:
-        model = load_model(path)
-        config, weights = model.config, model.state_dict()
-        items = model.metadata.get("trained_items")
+    config, weights, items = read_weights(path)
     if head:
         config = config.replace(activation=head)
     net = AnalysisNetwork(config)

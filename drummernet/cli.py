@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from drummernet.components import CLASS_SETS
-from drummernet.config import PRESET_DESCRIPTIONS, PRESETS
+from drummernet.config import OBJECTIVES, PRESET_DESCRIPTIONS, PRESETS
 from drummernet.datasets.midi import GMD_SPLITS
 from drummernet.errors import ConfigError, DrummerNetError
 from drummernet.fileio import write_text
@@ -679,14 +679,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--objective",
         default="reconstruction",
-        choices=["reconstruction", "inverse"],
+        choices=OBJECTIVES,
         help="reconstruction: the paper's loss on drum audio (default); inverse: the "
         "label-free warm start, DATA are drum MIDI rendered through the --kit kits "
         "with exact targets for every component",
     )
     p.add_argument(
         "--split",
-        choices=["train", "validation", "test"],
+        choices=GMD_SPLITS,
         help="with --objective inverse: the Groove MIDI Dataset split to use",
     )
     p.add_argument(

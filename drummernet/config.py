@@ -40,6 +40,8 @@ from drummernet.errors import ConfigError
 
 #: Hz: the default rate of network input, synthesizer output, kits and rendered data.
 SAMPLE_RATE = 16000
+#: What a training run optimises (``train --objective``; see ``training/trainer.py``).
+OBJECTIVES = ("reconstruction", "inverse")
 #: Taps of the ``lite`` body's decimation low-pass (its receptive field counts them).
 LITE_LOWPASS_TAPS = 63
 

@@ -105,7 +105,7 @@ def mix_hits(
         for h, dt, keep in zip(hits, jitter, kept, strict=True)
         if keep
     ]
-    cents = cents[np.asarray(kept, dtype=bool)] if len(hits) else cents
+    cents = cents[np.asarray(kept, dtype=bool)]
     length = int((max((h.time for h in labels), default=0.0) + tail_s) * sample_rate)
     out = np.zeros(length, dtype=np.float64)
     gains = {c: 10 ** (db / 20) for c, db in (gains_db or {}).items()}

@@ -204,13 +204,13 @@ class SynthesizedSegments(torch.utils.data.Dataset):
         rng = np.random.default_rng([self.seed, index])
         preroll = round(self.preroll_s * self.sample_rate)
         frames = self.segment // self.hop
+        total_s = (preroll + self.segment) / self.sample_rate
         for _ in range(10):  # a stretch without hits: draw again
             hits = revoice(self._window(rng), rng)
             sources = {c: kits[rng.integers(len(kits))] if kits else None
                        for c, kits in self.candidates.items()}  # fmt: skip
             gains = {c: float(rng.uniform(*LEVEL_RANGE_DB)) for c in self.candidates}
             voicing = self.voicing.draw(self.components, rng, self.sample_rate)
-            total_s = (preroll + self.segment) / self.sample_rate
             audio, labels, _ = mix_hits(hits, sources, self.augmentation, rng, self.sample_rate,
                                         tail_s=total_s, gains_db=gains,
                                         voicing=voicing)  # fmt: skip

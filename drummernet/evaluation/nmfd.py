@@ -27,6 +27,8 @@ N_FFT, HOP = 2048, 256  # at SAMPLE_RATE (16 kHz): 128 ms window, 16 ms hop
 TEMPLATE_FRAMES = 10
 #: The synthesizer kits whose one-shots make the default templates.
 TEMPLATE_KITS = ("fluidr3-standard", "fluidr3-room", "fluidr3-power")
+#: Peak-picking threshold of a class no tuning chose one for.
+DEFAULT_DELTA = 0.15
 
 
 def spectrogram(audio: np.ndarray) -> np.ndarray:
@@ -132,7 +134,7 @@ def class_templates(
 def nmfd_transcriber(
     classes: str = "paper",
     kits: Sequence[str] = TEMPLATE_KITS,
-    delta: float | Mapping[str, float] = 0.15,
+    delta: float | Mapping[str, float] = DEFAULT_DELTA,
     iterations: int = 30,
 ):
     """A transcriber (audio at SAMPLE_RATE -> {label: onsets}) for the evaluation harness.
@@ -144,7 +146,7 @@ def nmfd_transcriber(
     labels = list(CLASS_SETS[classes])
     templates = class_templates(classes, kits)
     # a class tuning left out (no validation track has it) keeps the default threshold
-    deltas = {**dict.fromkeys(labels, 0.15), **delta} if isinstance(delta, Mapping) else (
+    deltas = {**dict.fromkeys(labels, DEFAULT_DELTA), **delta} if isinstance(delta, Mapping) else (
         dict.fromkeys(labels, delta))  # fmt: skip
 
     def run(audio: np.ndarray) -> dict[str, np.ndarray]:

@@ -16,7 +16,7 @@ import torch
 
 from drummernet.config import Config
 from drummernet.errors import ModelFileError
-from drummernet.model.io import FORMAT_VERSION, atomic_torch_save
+from drummernet.model.io import FORMAT_VERSION, atomic_torch_save, load_model
 
 CHECKPOINT = re.compile(r"^step-(\d{8})\.ckpt$")
 
@@ -73,6 +73,16 @@ def load_checkpoint(path: str | Path, config: Config | None = None) -> dict[str,
                 f"({', '.join(diff[:4])} differ); start a new run folder or use its config"
             )
     return state
+
+
+def read_weights(path: str | Path) -> tuple[Config, dict[str, torch.Tensor], int | None]:
+    """The configuration, weights and items seen of a training checkpoint (``.ckpt``)
+    or of a model file (its metadata's ``trained_items``, None if absent)."""
+    if str(path).endswith(".ckpt"):
+        state = load_checkpoint(path)
+        return Config.from_dict(state["config"]), state["model"], state["items"]
+    model = load_model(path)
+    return model.config, model.state_dict(), model.metadata.get("trained_items")
 
 
 def model_payload(state: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:

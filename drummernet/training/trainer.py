@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from drummernet.config import Config
+from drummernet.config import OBJECTIVES, Config
 from drummernet.datasets.annotations import load_dataset
 from drummernet.datasets.synthesized import SynthesizedSegments, Voicing
 from drummernet.datasets.unlabeled import UnlabeledSegments
@@ -46,13 +46,14 @@ from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
 from drummernet.fileio import atomic_write
 from drummernet.kits.library import get_kit, kit_one_shots
 from drummernet.losses import OnsetSpectrumLoss
-from drummernet.model.io import atomic_torch_save, load_model
+from drummernet.model.io import atomic_torch_save
 from drummernet.model.network import AnalysisNetwork
 from drummernet.synth import Synthesizer, prepare_kernels
 from drummernet.training.checkpoints import (
     list_checkpoints,
     load_checkpoint,
     model_payload,
+    read_weights,
     save_checkpoint,
 )
 from drummernet.training.step import inverse_loss, optimise, train_step
@@ -67,8 +68,6 @@ SYNTH_KITS = (
     "fluidr3-jazz",
     "fluidr3-brush",
 )
-#: ``TrainOptions.objective``: what a run optimises (see the module doc).
-OBJECTIVES = ("reconstruction", "inverse")
 
 
 @dataclass
@@ -519,17 +518,12 @@ def _start_from(model: AnalysisNetwork, path: str) -> None:
     """Load the weights of the model file or training checkpoint (``.ckpt``) ``path``
     into ``model`` (any configuration whose parameters have the same shapes, e.g. a
     ``paper`` model into ``fast``, or a ``lite`` run's checkpoint into ``inverse``)."""
-    if str(path).endswith(".ckpt"):
-        state = load_checkpoint(path)
-        theirs, name = state["model"], Config.from_dict(state["config"]).name
-    else:
-        init = load_model(path)
-        theirs, name = init.state_dict(), init.config.name
+    config, theirs, _ = read_weights(path)
     mine = model.state_dict()
     if mine.keys() != theirs.keys() or any(mine[k].shape != theirs[k].shape for k in mine):
         raise DrummerNetError(
             f"{path}: its weights do not fit this configuration "
-            f"({name} model, {model.config.name} run)"
+            f"({config.name} model, {model.config.name} run)"
         )
     model.load_state_dict(theirs)
 
