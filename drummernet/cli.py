@@ -374,7 +374,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_adapt(args: argparse.Namespace) -> int:
-    from drummernet.training.adapt import AdaptOptions, adapt
+    from drummernet.training.adapt import AdaptOptions, adapt, adapt_per_file
     from drummernet.transcription.api import DEFAULT_MODEL, get_model
     from drummernet.transcription.files import expand_inputs
 
@@ -382,28 +382,38 @@ def cmd_adapt(args: argparse.Namespace) -> int:
     if out.exists() and not args.overwrite:
         raise DrummerNetError(f"{out} exists (use --overwrite to replace it)")
     net = get_model(args.model)
-    options = AdaptOptions(
-        steps=args.steps, learning_rate=args.learning_rate, progress=not args.quiet
-    )
-    summary = adapt(
-        net,
-        expand_inputs(args.audio),
-        out,
-        kit_folder=args.kit,
-        options=options,
-        model_path=str(args.model or DEFAULT_MODEL),
-    )
-    _report_skipped(summary["skipped"])
-    for note in summary["kit_notes"]:
-        print(f"note: kit {note}", file=sys.stderr)
+    options = AdaptOptions(steps=args.steps, learning_rate=args.learning_rate,
+                           fit_kit=not args.network_only, progress=not args.quiet)  # fmt: skip
+    say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
+    run = adapt_per_file if args.per_file else adapt
+    results = run(net, expand_inputs(args.audio), out, kit_folder=args.kit, options=options,
+                  model_path=str(args.model or DEFAULT_MODEL), say=say)  # fmt: skip
+    if not args.per_file:
+        results = {"": results}
+    failed = False
+    for summary in results.values():
+        if isinstance(summary, str):  # a file --per-file could not adapt on
+            print(f"error: {summary}", file=sys.stderr)
+            failed = True
+            continue
+        _report_skipped(summary["skipped"])
+        for note in summary["kit_notes"]:
+            print(f"note: kit {note}", file=sys.stderr)
+        failed = failed or bool(summary["skipped"])
+        print(_adapted_line(summary))
+    return 1 if failed else 0
+
+
+def _adapted_line(summary: dict) -> str:
     change = summary["held_loss_after"] - summary["held_loss_before"]
     kept = f"step {summary['kept_step']}" if summary["kept_step"] else "the starting weights"
-    print(
+    kit = f" and {Path(summary['out']).parent / summary['kit']}" if summary["kit"] else ""
+    return (
         f"adapted on {len(summary['adapted_on'])} file(s) in {summary['seconds']:.0f} s, "
         f"{summary['steps_run']} steps; held-back loss {summary['held_loss_before']:.4f} -> "
-        f"{summary['held_loss_after']:.4f} ({change:+.4f}); kept {kept}; wrote {out}"
+        f"{summary['held_loss_after']:.4f} ({change:+.4f}); kept {kept}; wrote "
+        f"{summary['out']}{kit}"
     )
-    return 1 if summary["skipped"] else 0
 
 
 def cmd_ablation(args: argparse.Namespace) -> int:
@@ -729,10 +739,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("adapt", help="fit a model to your own recordings, without labels")
     p.add_argument("audio", nargs="+", help="audio files, folders or glob patterns")
-    p.add_argument("--out", required=True, help="the adapted model file to write")
+    p.add_argument("--out", required=True,
+                   help="the adapted model file to write (its kit goes beside it, as NAME.kit/); "
+                   "with --per-file, the folder of one model and kit per file")  # fmt: skip
     p.add_argument("--model", help="model to start from (default: the shipped model)")
-    p.add_argument("--kit", help="folder of your own one-shots (named by component) or a kit")
-    p.add_argument("--steps", type=int, default=60, help="most optimizer steps (default 60)")
+    p.add_argument("--kit", help="your own one-shots (a folder named by component, or a kit): "
+                   "the fitted kit starts from them")  # fmt: skip
+    p.add_argument("--per-file", action="store_true",
+                   help="fit one kit and one model per input file")  # fmt: skip
+    p.add_argument(
+        "--network-only",
+        action="store_true",
+        help="keep the synthesizer's kits as they are; adapt the network alone",
+    )
+    p.add_argument("--steps", type=int, default=200, help="most optimizer steps (default 200)")
     p.add_argument("--learning-rate", type=float, default=1e-4)
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

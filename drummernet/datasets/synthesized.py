@@ -42,6 +42,9 @@ REVOICINGS: tuple[tuple[str, str, float], ...] = (
 #: ``(of, add, probability)``: the item's first hit of ``of`` gets a hit of ``add``
 #: beside it (a crash on the downbeat's kick; the performances have few crashes).
 DOUBLINGS: tuple[tuple[str, str, float], ...] = (("KD_KD", "CY_CRC", 0.2),)
+#: Drum MIDI shipped with the package (Groove MIDI Dataset train split, CC BY 4.0):
+#: the rhythms ``drummernet adapt`` plays a fitted kit with. ``scripts/package_rhythms.py``.
+RHYTHMS = Path(__file__).parent / "data" / "rhythms"
 #: dB: each component's level in an item is drawn from this range.
 LEVEL_RANGE_DB = (-9.0, 3.0)
 
@@ -144,7 +147,8 @@ class SynthesizedSegments(torch.utils.data.Dataset):
 
     Parameters
     ----------
-    midi : MIDI files and/or folders (Groove MIDI Dataset folders with ``split``)
+    midi : MIDI files and/or folders (Groove MIDI Dataset folders with ``split``), or
+        the :class:`Performance` objects themselves (e.g. hits a model transcribed)
     kits : kit names or folders each component's kit is drawn from (those that
         have the component; the default fallback kit where none has it)
     seconds : item length, s
@@ -155,8 +159,8 @@ class SynthesizedSegments(torch.utils.data.Dataset):
 
     def __init__(
         self,
-        midi: Sequence[str | Path],
-        kits: Sequence[str],
+        midi: Sequence[str | Path] | Sequence[Performance],
+        kits: Sequence[str | Path | Kit],
         seconds: float = 2.0,
         sample_rate: int = SAMPLE_RATE,
         hop: int = 16,
@@ -170,8 +174,11 @@ class SynthesizedSegments(torch.utils.data.Dataset):
     ) -> None:
         if not kits:
             raise DrummerNetError("no kit given to render the warm-start data with")
-        self.performances, self.skipped = read_performances(midi, split)
-        loaded = [get_kit(k) for k in kits]
+        if midi and all(isinstance(m, Performance) for m in midi):
+            self.performances, self.skipped = list(midi), []
+        else:
+            self.performances, self.skipped = read_performances(midi, split)
+        loaded = [k if isinstance(k, Kit) else get_kit(k) for k in kits]
         fallbacks = default_fallbacks()
         self.candidates: dict[str, list[Kit]] = {}
         for component in components:

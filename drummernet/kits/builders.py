@@ -88,7 +88,7 @@ def velocity_ranges(velocities: list[int]) -> list[tuple[int, int]]:
     return list(zip(lows, highs, strict=True))
 
 
-def _write_kit(
+def write_kit(
     out_dir: Path,
     name: str,
     shots: dict[str, list[tuple[np.ndarray, int, int]]],
@@ -194,7 +194,7 @@ def build_from_hydrogen(
             shots[component] = found
     license_text = _xml_text(root, "license") or "see /usr/share/doc/hydrogen-drumkits/copyright"
     author = _xml_text(root, "author")
-    return _write_kit(
+    return write_kit(
         Path(out_dir), kit_name, shots, f"Hydrogen drumkit {xml_path}", license_text, author
     )
 
@@ -273,7 +273,7 @@ def build_from_soundfont(
             continue  # the preset has no sample for this note
         shots.setdefault(component, []).append((prepare_one_shot(segment, max_seconds), *layer))
     kit_name = name or f"{soundfont.stem.lower()}-{program}"
-    return _write_kit(
+    return write_kit(
         Path(out_dir),
         kit_name,
         shots,
@@ -322,7 +322,7 @@ def build_from_folder(
         takes.sort(key=lambda t: t[1])
         ranges = velocity_ranges([v for _, v in takes])
         shots[component] = [(a, *r) for (a, _), r in zip(takes, ranges, strict=True)]
-    return _write_kit(Path(out_dir), name or folder.name, shots, f"folder {folder}", license, "")
+    return write_kit(Path(out_dir), name or folder.name, shots, f"folder {folder}", license, "")
 
 
 HYDROGEN_KIT_FOLDERS = (Path("/usr/share/hydrogen/data/drumkits"),)

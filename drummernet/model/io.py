@@ -88,4 +88,15 @@ def load_model(path: str | Path) -> AnalysisNetwork:
         first = str(exc).splitlines()[0]
         raise ModelFileError(f"{path}: weights do not match the configuration ({first})") from None
     model.metadata = payload.get("metadata", {})
+    model.file = Path(path)
     return model.eval()
+
+
+def fitted_kit(model: AnalysisNetwork) -> Path | None:
+    """The folder of the kit ``drummernet adapt`` fitted with ``model`` (kept beside
+    its model file), or None for a model without one or whose kit folder is gone."""
+    name = (model.metadata.get("adaptation") or {}).get("kit")
+    if not name or model.file is None:
+        return None
+    folder = Path(model.file).parent / name
+    return folder if folder.is_dir() else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -35,6 +37,7 @@ class AnalysisNetwork(nn.Module):
             self.unet = UNet1d(config)
             self.temporal = build_temporal_head(config, self.unet.out_channels)
         self.metadata: dict = {}  # filled from a model file: training data, steps, scores
+        self.file: Path | None = None  # the model file it was loaded from
 
     def logits(self, audio: torch.Tensor) -> torch.Tensor:
         """Frame-rate scores before normalisation, ``(batch, K, padded_frames)``."""

@@ -1,51 +1,81 @@
-"""Adapting a trained model to a user's own recordings, without labels.
+"""Adapting a trained model to a user's own recordings and drum kit, without labels.
 
-The model keeps training on the given files only, through the same synthesizer
-and loss, for a bounded number of steps. The last ``holdout`` fraction of every
-file is held back: its loss is measured before adapting and every
-``eval_every`` steps, the weights with the lowest held-back loss are kept (the
-starting weights if nothing beats them), and adaptation stops early when that
-loss has not improved for ``patience`` measurements.
+One round, on the first part of every file (the last ``holdout`` fraction is held back):
+
+1. the model transcribes the recordings (every component);
+2. the kit is fitted to them (:func:`drummernet.kits.fitting.fit_kit`): per
+   component, a one-shot of the starting kits, equalised (level and a few bands,
+   bounded) to sound like that component in the recordings;
+3. the network learns the fitted kit: drum rhythms shipped with the package
+   (:data:`~drummernet.datasets.synthesized.RHYTHMS`) are played through the fitted
+   kit, and it is trained to find their hits there (the warm start's objective,
+   :func:`~drummernet.training.step.inverse_loss`: exact targets, since the audio
+   is made from them). The rhythms the model transcribed from the recordings were
+   measured as a source too, and did worse (they carry the model's own mistakes).
+
+With ``fit_kit=False`` step 2 is skipped: the rhythms are played through the
+starting kits (the network alone adapts; measured to gain nothing).
+
+The held-back part of every file decides when to stop: its re-synthesis loss
+through the fitted kit (the paper's loss: the network's hits through the kit against
+the audio) is measured before adapting and every ``eval_every`` steps; the weights
+with the lowest loss are kept (the starting weights if nothing beats them), and
+adaptation stops when it has not improved for ``patience`` measurements. The fitted
+kit is saved beside the model (``<model>.kit/``, with a picture of each
+component's spectrum before and after), and the model remembers it.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime
+import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from drummernet.audio import AudioError, load_audio
-from drummernet.errors import DrummerNetError
+from drummernet.datasets.synthesized import NO_VOICING, RHYTHMS, SynthesizedSegments
+from drummernet.errors import DrummerNetError, KitError
 from drummernet.fileio import write_text
-from drummernet.kits.builders import build_from_folder
+from drummernet.kits.builders import build_from_folder, write_kit
+from drummernet.kits.fitting import FittedComponent, fit_kit
 from drummernet.kits.library import MANIFEST, Kit, get_kit, kit_one_shots
 from drummernet.losses import OnsetSpectrumLoss
 from drummernet.model.io import save_model
 from drummernet.model.network import AnalysisNetwork
 from drummernet.synth import Synthesizer, prepare_kernels
-from drummernet.training.step import eval_loss, train_step
+from drummernet.training.step import eval_loss, inverse_loss, optimise
 from drummernet.training.trainer import SYNTH_KITS
+
+#: Peak of the loudest one-shot of a fitted kit (the others keep their relative levels).
+KIT_PEAK = 0.9
 
 
 @dataclass
 class AdaptOptions:
-    """Bounds of an adaptation run (defaults: a few minutes on a laptop CPU)."""
+    """Bounds of an adaptation run (defaults: a few minutes for 10 minutes of audio
+    on a laptop CPU)."""
 
-    steps: int = 60
-    batch_size: int = 4
+    steps: int = 200
+    batch_size: int = 8
     learning_rate: float = 1e-4
     holdout: float = 0.2
-    eval_every: int = 10
+    eval_every: int = 25
     patience: int = 3
     held_segments: int = 16
     seed: int = 0
+    fit_kit: bool = True
     progress: bool = True
+
+
+def kit_folder_of(model_path: str | Path) -> Path:
+    """Where the kit fitted with an adapted model is kept: ``song.pt`` -> ``song.kit``."""
+    return Path(model_path).with_suffix(".kit")
 
 
 def _user_kit(folder: str | Path, work: Path) -> Kit:
@@ -54,6 +84,22 @@ def _user_kit(folder: str | Path, work: Path) -> Kit:
     if (folder / MANIFEST).is_file():
         return get_kit(folder)
     return build_from_folder(folder, work / "user-kit", folder.name)
+
+
+def starting_kits(
+    model: AnalysisNetwork, user_kit: Kit | None = None
+) -> tuple[list[Kit], list[str]]:
+    """The kits a fitted one-shot may start from: the user's kit first, then the
+    kits the model was trained with that this machine has; and one note per kit left out."""
+    kits, notes = ([user_kit] if user_kit else []), []
+    for name in model.metadata.get("synth_kits") or SYNTH_KITS:
+        try:
+            kits.append(get_kit(name))
+        except KitError:
+            notes.append(f"{name} not found: not a starting point")
+    if not kits:
+        raise DrummerNetError("no starting kit found (build some with `drummernet kits build`)")
+    return kits, notes
 
 
 def _segments(arrays: list[np.ndarray], n: int, length: int, rng: np.random.Generator):
@@ -95,6 +141,53 @@ def _split_files(
     return train_parts, held_parts, used, skipped
 
 
+def transcribed_onsets(
+    model: AnalysisNetwork, parts: Sequence[np.ndarray]
+) -> list[dict[str, np.ndarray]]:
+    """What ``model`` hears in each part (mono, at its sample rate): ``{component:
+    onset times (s)}`` per part."""
+    from drummernet.transcription.api import transcribe
+
+    out = []
+    for audio in parts:
+        result = transcribe(audio, sr=model.config.sample_rate, model=model,
+                            classes="components", check_mix=False)  # fmt: skip
+        out.append({c: result.onsets(c) for c in result.counts()})
+    return out
+
+
+def fit_and_save_kit(
+    parts: Sequence[np.ndarray],
+    onsets: Sequence[dict[str, np.ndarray]],
+    candidates: Sequence[Kit],
+    components: Sequence[str],
+    folder: Path,
+    user_first: bool = False,
+) -> tuple[Kit, dict[str, FittedComponent]]:
+    """Fit a kit to ``parts`` (the onsets heard in them: ``onsets``) from ``candidates``
+    (``user_first``: the first is the user's kit, kept for what it has), write it to
+    ``folder`` (replaced), with the picture of its spectra; the kit and how each
+    component was fitted."""
+    from drummernet.kits.plots import plot_fitted_spectra
+
+    shots, fits = fit_kit(parts, onsets, candidates, components,
+                          keep_first=user_first)  # fmt: skip
+    peak = max(float(np.max(np.abs(s))) for s in shots.values())
+    scaled = {c: [(s * (KIT_PEAK / max(peak, 1e-6)), 1, 127)] for c, s in shots.items()}
+    used = sorted({f.source for f in fits.values()})
+    licenses = sorted({k.license for k in candidates if k.name in used and k.license})
+    if folder.exists():
+        shutil.rmtree(folder)
+    kit = write_kit(folder, folder.stem, scaled, "fitted by drummernet adapt from "
+                    + ", ".join(used), "; ".join(licenses),
+                    "one-shots of: " + ", ".join(used))  # fmt: skip
+    before = {c: next(k for k in candidates if k.name == f.source).one_shot(c)
+              for c, f in fits.items()}  # fmt: skip
+    plot_fitted_spectra(before, {c: s[0][0] for c, s in scaled.items()}, fits,
+                        folder / "spectra.png")  # fmt: skip
+    return kit, fits
+
+
 def adapt(
     model: AnalysisNetwork,
     audio_paths: Sequence[str | Path],
@@ -102,11 +195,14 @@ def adapt(
     kit_folder: str | Path | None = None,
     options: AdaptOptions | None = None,
     model_path: str = "",
+    say: Callable[[str], None] = lambda line: None,
 ) -> dict:
-    """Adapt a copy of ``model`` to ``audio_paths`` and save it to ``out_path``.
+    """Adapt a copy of ``model`` (and, by default, a kit) to ``audio_paths`` and save
+    it to ``out_path`` (the fitted kit to :func:`kit_folder_of` it).
 
-    Returns a summary: losses before and after, steps run, files used, time.
-    ``out_path`` must not be the file the model was loaded from.
+    Returns a summary: held-back losses before and after, steps run, files used,
+    the fitted components, time. ``out_path`` must not be the file the model was
+    loaded from. ``say`` receives one line per stage.
     """
     options = options or AdaptOptions()
     out_path = Path(out_path)
@@ -117,54 +213,100 @@ def adapt(
     train_parts, held_parts, used, skipped = _split_files(
         audio_paths, config.sample_rate, length, options.holdout
     )
-    work = out_path.parent
-    kits = [get_kit(k) for k in model.metadata.get("synth_kits") or SYNTH_KITS]
-    if kit_folder is not None:
-        kits = [_user_kit(kit_folder, work), *kits]
-    shots, notes = kit_one_shots(kits[0], components=config.components)
-    kernels = prepare_kernels(shots, config)
-
+    start = time.monotonic()
+    user_kit = _user_kit(kit_folder, out_path.parent) if kit_folder is not None else None
+    candidates, notes = starting_kits(model, user_kit)
+    say(f"transcribing {len(used)} file(s) with the starting model")
+    onsets = transcribed_onsets(model, train_parts)
+    if not any(len(times) for heard in onsets for times in heard.values()):
+        raise DrummerNetError("the starting model hears no drum hit in the audio to adapt on")
+    fits: dict[str, FittedComponent] = {}
+    kit_path = kit_folder_of(out_path)
+    if options.fit_kit:
+        say(f"fitting the kit to the recordings (starting from {len(candidates)} kit(s))")
+        fitted, fits = fit_and_save_kit(train_parts, onsets, candidates, config.components,
+                                        kit_path, user_first=user_kit is not None)  # fmt: skip
+        play_kits, held_kit = [fitted], fitted
+    else:
+        play_kits, held_kit = candidates, user_kit or candidates[0]
+    data = SynthesizedSegments([RHYTHMS], play_kits, seconds=config.segment_seconds,
+                               sample_rate=config.sample_rate, hop=config.upsample_factor,
+                               seed=options.seed, components=config.components,
+                               voicing=NO_VOICING)  # fmt: skip
     net = copy.deepcopy(model).train()
+    shots, _ = kit_one_shots(held_kit, candidates, components=config.components)
+    kernels = prepare_kernels(shots, config)
     synth, loss_fn = Synthesizer(kernels), OnsetSpectrumLoss(config)
     optimizer = torch.optim.Adam(net.parameters(), lr=options.learning_rate)
-    rng = np.random.default_rng(options.seed)
     held = _segments(held_parts, options.held_segments, length, np.random.default_rng(12345))
-    start = time.monotonic()
+    items = iter(range(2**62))
+
+    def next_batch() -> tuple[torch.Tensor, torch.Tensor]:
+        drawn = [data[next(items)] for _ in range(options.batch_size)]
+        return torch.stack([a for a, _ in drawn]), torch.stack([t for _, t in drawn])
+
+    say("training the network on drum rhythms played through the "
+        + ("fitted kit" if options.fit_kit else "starting kits"))  # fmt: skip
     best, best_state, best_step, history = _adapt_loop(
-        net, lambda: _segments(train_parts, options.batch_size, length, rng),
-        lambda: eval_loss(net, synth, loss_fn, held),
-        lambda batch: train_step(net, synth, loss_fn, optimizer, batch),
-        options,
+        net, next_batch, lambda: eval_loss(net, synth, loss_fn, held),
+        lambda batch: optimise(optimizer, inverse_loss(net, *batch)), options,
     )  # fmt: skip
-    before, step = history[0]["held_loss"], history[-1]["step"]
     net.load_state_dict(best_state)
     net.eval()
     summary = {
         "base_model": model_path or "default",
+        "out": str(out_path),
         "adapted_on": used,
         "skipped": skipped,
         "kit_notes": notes,
         "user_kit": str(kit_folder) if kit_folder else None,
-        "steps_run": step,
+        "kit": kit_path.name if options.fit_kit else None,
+        "fitted": {c: asdict(f) for c, f in fits.items()},
+        "steps_run": history[-1]["step"],
         "kept_step": best_step,
-        "held_loss_before": before,
+        "held_loss_before": history[0]["held_loss"],
         "held_loss_after": round(best, 5),
         "history": history,
         "seconds": round(time.monotonic() - start, 1),
         "date": datetime.date.today().isoformat(),
+        "options": {k: v for k, v in asdict(options).items() if k != "progress"},
     }
-    metadata = {**model.metadata, "adaptation": summary}
-    net.metadata = metadata
-    save_model(net, out_path, metadata)
+    net.metadata = {**model.metadata, "adaptation": summary}
+    save_model(net, out_path, net.metadata)
     write_text(out_path.with_suffix(".md"), _card(summary, out_path))
     return summary
 
 
+def adapt_per_file(
+    model: AnalysisNetwork,
+    audio_paths: Sequence[str | Path],
+    out_dir: str | Path,
+    kit_folder: str | Path | None = None,
+    options: AdaptOptions | None = None,
+    model_path: str = "",
+    say: Callable[[str], None] = lambda line: None,
+) -> dict[str, dict | str]:
+    """One adapted model (and kit) per file, ``out_dir/<file stem>.pt``: ``{file:
+    summary}``, or ``{file: error line}`` for a file that could not be adapted on
+    (the others are still done)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict | str] = {}
+    for path in audio_paths:
+        say(f"{path}:")
+        try:
+            results[str(path)] = adapt(model, [path], out_dir / f"{Path(path).stem}.pt",
+                                       kit_folder, options, model_path, say)  # fmt: skip
+        except DrummerNetError as exc:
+            results[str(path)] = f"{path}: {exc}"
+    return results
+
+
 def _adapt_loop(
     net: torch.nn.Module,
-    next_batch: Callable[[], torch.Tensor],
+    next_batch: Callable[[], object],
     held_loss: Callable[[], float],
-    step: Callable[[torch.Tensor], float],
+    step: Callable[[object], float],
     options: AdaptOptions,
 ) -> tuple[float, dict, int, list[dict]]:
     """Steps with early stopping on the held-back loss: ``(best held loss, its
@@ -201,16 +343,26 @@ def _adapt_loop(
 def _card(summary: dict, out_path: Path) -> str:
     files = "\n".join(f"- `{f}`" for f in summary["adapted_on"])
     kept = f"step {summary['kept_step']}" if summary["kept_step"] else "the starting weights"
-    kit = summary["user_kit"] or "the base model's kits"
+    if summary["kit"]:
+        rows = "\n".join(
+            f"| {c} | {f['source']} | {f['onsets']} | {f['gain_db']:+.1f} | "
+            f"{' '.join(f'{x:+.0f}' for x in f['eq_db']) or '(kept as is)'} |"
+            for c, f in summary["fitted"].items()
+        )
+        kit = (f"fitted to the recordings, in `{summary['kit']}/` (spectra before and after: "
+               f"`{summary['kit']}/spectra.png`)\n\n| component | from | onsets heard | level dB "
+               f"| band gains dB |\n|---|---|---|---|---|\n{rows}")  # fmt: skip
+    else:
+        kit = "not fitted (the network alone was adapted)"
     return f"""# Model card: {out_path.name}
 
 Adapted without labels by `drummernet adapt` on {summary["date"]}, starting from
 `{summary["base_model"]}`; its own card describes the base training.
 
 - Steps run: {summary["steps_run"]} (kept {kept}), {summary["seconds"]} s
-- Held-back loss (last part of every file): {summary["held_loss_before"]} before,
-  {summary["held_loss_after"]} after
-- Synthesizer kit: {kit}
+- Held-back loss (last part of every file, re-synthesised through the kit):
+  {summary["held_loss_before"]} before, {summary["held_loss_after"]} after
+- Kit: {kit}
 
 Adapted on:
 

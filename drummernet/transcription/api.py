@@ -13,7 +13,7 @@ import numpy as np
 from drummernet.audio import AudioError, resample, stream_audio, to_mono, valid_audio
 from drummernet.errors import DrummerNetWarning, ModelFileError
 from drummernet.mixcheck import CHECK_SECONDS, full_mix_warning, harmonic_to_percussive_db
-from drummernet.model.io import load_model
+from drummernet.model.io import fitted_kit, load_model
 from drummernet.model.network import AnalysisNetwork
 from drummernet.transcription import outputs
 from drummernet.transcription.beats import BeatGrid, track, with_bars
@@ -198,6 +198,9 @@ def transcribe(
         model=str(model) if isinstance(model, str | Path) else "default" if model is None else "",
         classes=curve_members(classes, config.components, peaks),
     )
+    kit = fitted_kit(net)
+    if kit is not None:  # re-synthesis plays the kit adapt fitted with this model
+        result.meta["kit"] = str(kit)
     if peak <= 10 ** (SILENCE_DB / 20):
         result.meta["silent"] = True
         return result

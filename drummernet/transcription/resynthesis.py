@@ -32,13 +32,14 @@ DEFAULT_KIT = "fluidr3-standard"
 def resynthesize(
     transcription: Transcription, kit: str | Path | None = None, sample_rate: int = SAMPLE_RATE
 ) -> np.ndarray:
-    """The events through ``kit`` (name or folder; default :data:`DEFAULT_KIT`).
+    """The events through ``kit`` (name or folder; default: the kit fitted with the
+    model by ``drummernet adapt``, if any, else :data:`DEFAULT_KIT`).
 
     Returns
     -------
     array ``(round(duration * sample_rate),)``, float32, peak 0.9 (silence if no events).
     """
-    chosen = get_kit(kit or DEFAULT_KIT)
+    chosen = get_kit(kit or transcription.meta.get("kit") or DEFAULT_KIT)
     hits = [Hit(e.time, e.component, e.velocity) for e in transcription.events]
     length = round(transcription.duration * sample_rate)
     out = np.zeros(length, dtype=np.float32)

@@ -1,0 +1,227 @@
+"""Fitting a kit's one-shots to recordings, from where a model hears each component.
+
+Given recordings and the onsets a model found in them, each component's sound
+in the recordings is summarised by the mean spectrum of the first
+``window_s`` after its *isolated* onsets (no other component starting from
+``guard_s`` before to ``window_s`` after). For every component, the one-shot of
+the candidate kits whose spectrum has the closest *shape* is chosen, and an
+equaliser (a level and a gain curve over a few log-spaced bands, both bounded:
+:class:`VoicingBounds`) is fitted in closed form so that its spectrum matches
+the recordings'. A component heard too rarely keeps the first candidate's
+one-shot, unchanged.
+
+The equaliser is a smooth, zero-phase filter, so a fitted snare is a candidate
+snare made brighter, darker, louder or softer; it never becomes another sound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from drummernet.config import SAMPLE_RATE
+from drummernet.evaluation.nmfd import HOP, N_FFT, TEMPLATE_FRAMES, nmfd, spectrogram
+from drummernet.kits.library import Kit
+
+#: Onsets of a component needed before its one-shot is fitted.
+MIN_ONSETS = 4
+
+
+@dataclass(frozen=True)
+class VoicingBounds:
+    """Equaliser of a fitted one-shot: ``bands`` log-spaced centres from ``lowest_hz``
+    to ``highest_hz``, each within ``± eq_db`` of the level, the level within ``± gain_db``."""
+
+    gain_db: float = 12.0
+    eq_db: float = 12.0
+    bands: int = 8
+    lowest_hz: float = 60.0
+    highest_hz: float = 6000.0
+
+    def centres_hz(self) -> np.ndarray:
+        """The bands' centre frequencies, Hz."""
+        return np.geomspace(self.lowest_hz, self.highest_hz, self.bands)
+
+
+@dataclass
+class FittedComponent:
+    """One component of a fitted kit: where its one-shot comes from and how it was
+    equalised (``eq_db`` per band, beside the overall ``gain_db``)."""
+
+    source: str
+    onsets: int
+    gain_db: float = 0.0
+    eq_db: list[float] = field(default_factory=list)
+    shape_error_db: float | None = None  # mean |spectrum difference| left after fitting
+
+
+def band_interpolation(freqs: np.ndarray, bounds: VoicingBounds) -> np.ndarray:
+    """``(bands, len(freqs))`` weights that spread band gains over frequencies,
+    linear in log-frequency between centres, constant beyond the outer ones."""
+    centres = np.log(bounds.centres_hz())
+    position = np.interp(np.log(np.maximum(freqs, 1.0)), centres, np.arange(bounds.bands))
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, bounds.bands - 1)
+    frac = position - low
+    weights = np.zeros((bounds.bands, len(freqs)))
+    np.add.at(weights, (low, np.arange(len(freqs))), 1 - frac)
+    np.add.at(weights, (high, np.arange(len(freqs))), frac)
+    return weights
+
+
+def equalise(
+    shot: np.ndarray, gain_db: float, eq_db: Sequence[float], sample_rate: int,
+    bounds: VoicingBounds = VoicingBounds(),
+) -> np.ndarray:  # fmt: skip
+    """``shot`` through the equaliser: ``gain_db`` plus the curve of ``eq_db`` (one
+    value per band of ``bounds``); same length, float32."""
+    n = 2 * len(shot)  # room for the filter's ring: no wrap-around
+    freqs = np.fft.rfftfreq(n, 1.0 / sample_rate)
+    db = gain_db + np.asarray(eq_db, dtype=np.float64) @ band_interpolation(freqs, bounds)
+    out = np.fft.irfft(np.fft.rfft(shot, n) * 10 ** (db / 20), n)[: len(shot)]
+    return out.astype(np.float32)
+
+
+def fit_equaliser(
+    difference_db: np.ndarray, centres_hz: np.ndarray,
+    bounds: VoicingBounds = VoicingBounds(),
+) -> tuple[float, np.ndarray]:  # fmt: skip
+    """The level and band gains that best turn one spectrum into another, given their
+    difference in dB at ``centres_hz`` (NaN: no data there): ``(gain_db, eq_db)``.
+
+    The level is the mean difference (left unclipped: levels are made relative
+    later); the band gains are the least-squares fit of what remains, each
+    clipped to ``± bounds.eq_db``.
+    """
+    ok = np.isfinite(difference_db)
+    gain = float(np.mean(difference_db[ok]))
+    basis = band_interpolation(centres_hz[ok], bounds).T  # (points, bands)
+    eq, *_ = np.linalg.lstsq(basis, difference_db[ok] - gain, rcond=None)
+    return gain, np.clip(eq, -bounds.eq_db, bounds.eq_db)
+
+
+def log_band_edges(sample_rate: int, bands: int = 40, lowest_hz: float = 40.0) -> np.ndarray:
+    """``bands + 1`` log-spaced edges from ``lowest_hz`` to Nyquist, Hz."""
+    return np.geomspace(lowest_hz, sample_rate / 2, bands + 1)
+
+
+def band_db(magnitude: np.ndarray, freqs: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Power, in dB, of a magnitude spectrum ``(bins,)`` averaged in the bands
+    between ``edges`` (a band without a bin: NaN)."""
+    band = np.searchsorted(edges, freqs) - 1
+    power = np.array([np.mean(magnitude[band == b] ** 2) if np.any(band == b) else np.nan
+                      for b in range(len(edges) - 1)])  # fmt: skip
+    return 10 * np.log10(np.maximum(power, 1e-20))
+
+
+def shot_template(shot: np.ndarray) -> np.ndarray:
+    """A one-shot's magnitude spectrogram over the template length, ``(bins, frames)``,
+    in the representation of :mod:`drummernet.evaluation.nmfd`."""
+    return spectrogram(np.pad(shot, (0, HOP * TEMPLATE_FRAMES)))[:, :TEMPLATE_FRAMES]
+
+
+def onset_activations(onsets: Mapping[str, np.ndarray], components: Sequence[str],
+                      frames: int) -> np.ndarray:  # fmt: skip
+    """``(K, frames)``: 1 at the spectrogram frame of every onset (s), else 0."""
+    h = np.zeros((len(components), frames), dtype=np.float32)
+    for k, c in enumerate(components):
+        index = np.round(np.asarray(onsets.get(c, []), dtype=float) * SAMPLE_RATE / HOP)
+        index = index[(index >= 0) & (index < frames)].astype(int)
+        h[k, index] = 1.0
+    return h
+
+
+def fit_templates(
+    recordings: Sequence[np.ndarray],
+    onsets: Sequence[Mapping[str, np.ndarray]],
+    start: np.ndarray,
+    components: Sequence[str],
+    iterations: int = 30,
+) -> tuple[np.ndarray, np.ndarray]:
+    """NMFD of the recordings (spectrograms side by side) with activations that can
+    be non-zero only at the given onsets: each component's template ``(bins,
+    frames)`` as heard there, and its median onset amplitude. Overlapping hits are
+    shared out between components by the factorisation, not cut out."""
+    specs = [spectrogram(y) for y in recordings]
+    h = np.concatenate([onset_activations(o, components, s.shape[1])
+                        for o, s in zip(onsets, specs, strict=True)], axis=1)  # fmt: skip
+    templates, h = nmfd(np.concatenate(specs, axis=1), start, iterations, initial_activations=h)
+    amplitude = np.array([np.median(row[row > 0]) if np.any(row > 0) else 0.0 for row in h])
+    return templates, amplitude
+
+
+def fit_kit(
+    recordings: Sequence[np.ndarray],
+    onsets: Sequence[Mapping[str, np.ndarray]],
+    candidates: Sequence[Kit],
+    components: Sequence[str],
+    bounds: VoicingBounds = VoicingBounds(),
+    keep_first: bool = False,
+) -> tuple[dict[str, np.ndarray], dict[str, FittedComponent]]:
+    """Fit one one-shot per component to ``recordings`` (mono, at ``SAMPLE_RATE``),
+    given each recording's onsets (``{component: times in s}``).
+
+    The templates start from the first candidate having each component; after the
+    factorisation, every candidate one-shot is equalised to the fitted template's
+    spectrum and the closest (least error left) is kept. Levels are relative: the
+    median fitted component keeps its candidate's level. With ``keep_first``, a
+    component the first candidate has (a user's own kit) is fitted from it alone.
+
+    Returns ``(one-shots, fits)``: the fitted samples and how each was made.
+    """
+    having = {c: [k for k in candidates if c in k.layers] or list(candidates[:1])
+              for c in components}  # fmt: skip
+    if keep_first:
+        having = {c: [candidates[0]] if c in candidates[0].layers else kits
+                  for c, kits in having.items()}  # fmt: skip
+    first = [having[c][0].one_shot(c) for c in components]
+    start = np.stack([t / (t.sum() + 1e-10) for t in map(shot_template, first)], axis=1)
+    templates, amplitude = fit_templates(recordings, onsets, start, components)
+    counts = np.sum([[len(o.get(c, [])) for c in components] for o in onsets], axis=0)
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
+    edges = log_band_edges(SAMPLE_RATE)
+    centres = np.sqrt(edges[:-1] * edges[1:])
+    chosen = {}
+    for k, c in enumerate(components):
+        if counts[k] < MIN_ONSETS:
+            continue
+        heard = band_db(templates[:, k].sum(-1) * amplitude[k], freqs, edges)
+        best = None
+        for kit in having[c]:
+            shot = kit.one_shot(c)
+            diff = heard - band_spectrum(shot)
+            gain, eq = fit_equaliser(diff, centres, bounds)
+            left = diff - gain - eq @ band_interpolation(centres, bounds)
+            error = float(np.nanmean(np.abs(left)))
+            if best is None or error < best[0]:
+                best = (error, kit, shot, gain, eq)
+        chosen[c] = best
+    offset = float(np.median([b[3] for b in chosen.values()])) if chosen else 0.0
+    shots, fits = {}, {}
+    for k, c in enumerate(components):
+        if c not in chosen:
+            shots[c], fits[c] = first[k], FittedComponent(having[c][0].name, int(counts[k]))
+            continue
+        error, kit, shot, gain, eq = chosen[c]
+        gain = float(np.clip(gain - offset, -bounds.gain_db, bounds.gain_db))
+        shots[c] = equalise(shot, gain, eq, SAMPLE_RATE, bounds)
+        fits[c] = FittedComponent(kit.name, int(counts[k]), round(gain, 2),
+                                  [round(float(x), 2) for x in eq], round(error, 2))  # fmt: skip
+    return shots, fits
+
+
+def band_spectrum(shot: np.ndarray) -> np.ndarray:
+    """A one-shot's spectrum over the template length (160 ms), dB per band of
+    :func:`log_band_edges`."""
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
+    return band_db(shot_template(shot).sum(-1), freqs, log_band_edges(SAMPLE_RATE))
+
+
+def spectral_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference, in dB, of two one-shots' band spectra
+    (:func:`band_spectrum`), each level removed: how far one sound's colour is from
+    another's."""
+    da, db = band_spectrum(a), band_spectrum(b)
+    return float(np.nanmean(np.abs((da - np.nanmean(da)) - (db - np.nanmean(db)))))
