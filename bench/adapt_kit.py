@@ -35,9 +35,9 @@ METHODS = ("base", "network", "kit", "per-file")
 PAPER = ("KD", "SD", "HH")
 
 
-def groups_of(root: Path, wanted: list[str], tracks: int, seconds: float) -> dict[str, list]:
-    """``{group: tracks}``: a rendered set's tracks by kit (those at least ``seconds``
-    long first), or all tracks of another set as one group; ``tracks`` per group."""
+def groups_of(root: Path, wanted: list[str], tracks: int) -> dict[str, list]:
+    """``{group: tracks}``: a rendered set's tracks by kit (the first ``tracks`` longer
+    than 20 s, in the set's order), or the first ``tracks`` of another set as one group."""
     from drummernet.datasets.annotations import load_dataset
 
     loaded = load_dataset(root)
@@ -47,8 +47,7 @@ def groups_of(root: Path, wanted: list[str], tracks: int, seconds: float) -> dic
     meta = {t["name"]: t for t in json.loads(render.read_text())["tracks"]}
     out = {}
     for kit in wanted or sorted({m["kit"] for m in meta.values()}):
-        mine = [t for t in loaded if meta[t.name]["kit"] == kit]
-        mine.sort(key=lambda t: meta[t.name]["seconds"] < seconds)  # stable: long ones first
+        mine = [t for t in loaded if meta[t.name]["kit"] == kit and meta[t.name]["seconds"] > 20]
         out[kit] = mine[:tracks]
     return out
 
@@ -140,7 +139,7 @@ def main() -> None:
     parser.add_argument("--kits", default=str(ROOT / "data" / "kits"), help="true kits' folder")
     parser.add_argument("--tracks", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=["base", "network", "kit"])
     parser.add_argument("--model", help="model file (default: the shipped model)")
     args = parser.parse_args()
@@ -156,7 +155,7 @@ def main() -> None:
     results = {"dataset": str(root), "model": args.model or "default", "steps": args.steps,
                "seconds_per_track": args.seconds, "date": datetime.date.today().isoformat(),
                "groups": {}}  # fmt: skip
-    for group, tracks in groups_of(root, args.group, args.tracks, args.seconds).items():
+    for group, tracks in groups_of(root, args.group, args.tracks).items():
         true_kit = Path(args.kits) / group if rendered else None
         with tempfile.TemporaryDirectory() as work:
             results["groups"][group] = run_group(model, tracks, args.methods, args.seconds,

@@ -752,7 +752,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep the synthesizer's kits as they are; adapt the network alone",
     )
-    p.add_argument("--steps", type=int, default=200, help="most optimizer steps (default 200)")
+    p.add_argument("--steps", type=int, default=100, help="optimizer steps (default 100)")
     p.add_argument("--learning-rate", type=float, default=1e-4)
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -63,6 +63,15 @@ def test_a_fitted_kit_moves_toward_the_kit_the_audio_was_played_with():
     assert fits["CY_CRC"].eq_db == []
 
 
+def test_a_users_own_one_shots_are_the_starting_point_of_what_they_have():
+    audio, onsets = played("fluidr3-tr808", 32)
+    candidates = [get_kit("fluidr3-standard"), get_kit("fluidr3-tr808")]
+    _, free = fit_kit([audio], [onsets], candidates, COMPONENTS)
+    _, kept = fit_kit([audio], [onsets], candidates, COMPONENTS, keep_first=True)
+    assert free["KD_KD"].source == "fluidr3-tr808"  # the closer one, when free to choose
+    assert all(kept[c].source == "fluidr3-standard" for c in PAPER)
+
+
 def test_the_equaliser_recovers_a_band_curve_it_made_and_stays_in_its_bounds():
     shot = get_kit("fluidr3-standard").one_shot("SD_SD")
     eq = np.array([4.0, -3.0, 0.0, 6.0, -6.0, 2.0, 0.0, -4.0])
@@ -80,12 +89,14 @@ def test_the_equaliser_recovers_a_band_curve_it_made_and_stays_in_its_bounds():
 def test_adapt_fits_a_kit_saves_it_with_the_model_and_both_reload(song, tmp_path):
     model = get_model(None)
     out = tmp_path / "adapted.pt"
-    options = AdaptOptions(steps=4, batch_size=2, eval_every=2, patience=10, progress=False)
+    options = AdaptOptions(steps=4, batch_size=2, eval_every=2, progress=False)
     lines = []
     summary = adapt(model, [song / "song.flac"], out, options=options, say=lines.append)
     assert summary["steps_run"] == 4 and [h["step"] for h in summary["history"]] == [0, 2, 4]
-    losses = [h["held_loss"] for h in summary["history"]]
-    assert summary["kept_step"] == summary["history"][int(np.argmin(losses))]["step"]
+    assert summary["kept_step"] == 4  # no early stopping by default: the last weights
+    assert summary["held_loss_after"] == summary["history"][-1]["held_loss"]
+    pairs = zip(model.state_dict().values(), load_model(out).state_dict().values(), strict=True)
+    assert any(not torch.equal(a, b) for a, b in pairs)
     assert any("fitting the kit" in line for line in lines)
     folder = kit_folder_of(out)
     kit = get_kit(folder)
@@ -131,6 +142,13 @@ def test_adapt_stops_after_patience_and_keeps_the_best_weights():
     assert [h["step"] for h in history] == [0, 2, 4, 6, 8]
     assert (best, kept) == (3.0, 4)
     assert float(state["weight"]) == float(net.weight.detach()) - 4  # step 4, not 8
+
+    scripted = iter([5.0, 4.0, 3.0, 3.5, 3.2, 6.0])
+    options = AdaptOptions(steps=10, eval_every=2, patience=0, progress=False)
+    last, state, kept, history = _adapt_loop(net, lambda: None, lambda: next(scripted), step,
+                                             options)  # fmt: skip
+    assert (last, kept, len(history)) == (6.0, 10, 6)  # patience 0: every step, the last kept
+    assert float(state["weight"]) == float(net.weight.detach())
 
 
 def test_adapt_refuses_to_overwrite_its_input_and_needs_audio(song, tmp_path, capsys):

@@ -5,7 +5,7 @@ import lazy_loader
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
-        "adapt": ["AdaptOptions", "adapt"],
+        "adapt": ["AdaptOptions", "adapt", "adapt_per_file"],
         "trainer": ["SYNTH_KITS", "TrainOptions", "kit_tensor", "train"],
     },
 )

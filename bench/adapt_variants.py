@@ -1,0 +1,115 @@
+"""Experiment: which way of learning a kit helps adaptation (validation only).
+
+The variants behind the design of ``drummernet adapt`` (issue 17), each on the
+first 16 tracks longer than 20 s of one held-out kit of the GMD *validation*
+render, their first 60 s: transcribe with the shipped model, fit a kit, fine-tune
+the network for STEPS steps (batch 8, Adam 1e-4, the warm start's inverse
+objective) on renders through the kits of the variant, score KD SD HH at 100 and
+STEPS steps. Logs of the runs: ``bench/results/adapt-kit-2026-12-03/variants/``.
+
+Variants: ``base`` (no adaptation), ``oracle`` (the true kit), ``fit`` (the
+fitted kit alone, fitted from the 15 training kits), ``fitpk`` (alone, fitted
+from the 7 packaged kits), ``fit+syn`` / ``fitpk+pk`` (the fitted kit among
+those it was fitted from; ``fit+synx5``: listed 5 times, a quarter of the draws),
+``fitself`` / ``fitselfpk`` (rhythms: the model's own
+transcription of the recordings instead of GMD train MIDI).
+
+    OMP_WAIT_POLICY=PASSIVE python bench/adapt_variants.py audiophob fit+syn 200
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from drummernet.audio import load_audio
+from drummernet.datasets.annotations import load_rendered
+from drummernet.datasets.midi import Hit
+from drummernet.datasets.render import midi_files
+from drummernet.datasets.synthesized import Performance, SynthesizedSegments
+from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
+from drummernet.kits.builders import write_kit
+from drummernet.kits.fitting import fit_kit, spectral_distance
+from drummernet.kits.library import get_kit
+from drummernet.training.step import inverse_loss, optimise
+from drummernet.transcription.api import get_model, transcribe
+
+K = "data/kits"
+PACKAGED = [f"{K}/fluidr3-{k}" for k in "standard room power electronic tr808 jazz brush".split()]
+TRAINING = PACKAGED + [f"{K}/hydrogen-{k}" for k in (
+    "forzee-stereo-drumkit the-black-pearl-1-0 colomboacousticdrumkit millo-multilayered2 "
+    "millo-multilayered3 varibreaks electricempirekit hardelectro1").split()]  # fmt: skip
+
+
+def main(group: str, method: str, steps: int, split: str = "validation") -> None:
+    torch.set_num_threads(2)
+    root = Path(f"data/render/gmd-{split}")
+    meta = {t["name"]: t for t in json.loads((root / "render.json").read_text())["tracks"]}
+    mine = [t for t in load_rendered(root) if meta[t.name]["kit"] == f"hydrogen-{group}"]
+    tracks = [t for t in mine if meta[t.name]["seconds"] > 20][:16]
+    model = get_model(None)
+    cfg = model.config
+
+    def score(net) -> dict:
+        paper = evaluate_tracks(model_transcriber(net), tracks, max_seconds=60)["paper"]
+        return {k: round(paper[k], 3) for k in ("KD", "SD", "HH", "mean")}
+
+    began = time.time()
+    if method == "base":
+        print("base", score(model))
+        return
+    audios = [load_audio(t.audio_path, cfg.sample_rate)[: 60 * cfg.sample_rate] for t in tracks]
+    heard = []
+    for audio in audios:
+        result = transcribe(audio, sr=cfg.sample_rate, model=model, classes="components",
+                            check_mix=False)  # fmt: skip
+        heard.append(result)
+    truth = get_kit(f"{K}/hydrogen-{group}")
+    if method == "oracle":
+        kits = [str(truth.path)]
+    else:
+        pool = PACKAGED if "pk" in method.split("+")[0] else TRAINING
+        candidates = [get_kit(k) for k in pool]
+        onsets = [{c: r.onsets(c) for c in cfg.components} for r in heard]
+        shots, fits = fit_kit(audios, onsets, candidates, cfg.components)
+        for c, f in fits.items():
+            if c in truth.layers:
+                d0 = spectral_distance(candidates[0].one_shot(c), truth.one_shot(c))
+                d1 = spectral_distance(shots[c], truth.one_shot(c))
+                print(c, f.source, f.onsets, f.gain_db, f.shape_error_db,
+                      f"dist first->truth {d0:.2f} fitted->truth {d1:.2f}")  # fmt: skip
+        peak = max(float(np.max(np.abs(s))) for s in shots.values())
+        out = Path(f"/tmp/adapt-variants/kit-{group}-{method}")
+        write_kit(out, out.name, {c: [(s * 0.9 / peak, 1, 127)] for c, s in shots.items()},
+                  "fit", "n/a", "")  # fmt: skip
+        share = 5 if method.endswith("x5") else 1  # x5: the fitted kit listed 5 times
+        kits = [str(out)] * share + (pool if "+" in method else [])
+        print("fit s", round(time.time() - began, 1))
+    if method.startswith("fitself"):
+        hits = [tuple(Hit(e.time, e.component, e.velocity) for e in r.events) for r in heard]
+        midi = [Performance(str(i), h, max(x.time for x in h)) for i, h in enumerate(hits)]
+    else:
+        midi = [str(p) for p, _ in midi_files(["../shared/data/groove-midi"], "train")[:120]]
+    data = SynthesizedSegments(midi, kits, seconds=cfg.segment_seconds,
+                               sample_rate=cfg.sample_rate, hop=cfg.upsample_factor, seed=7,
+                               components=cfg.components)  # fmt: skip
+    net = copy.deepcopy(model).train()
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-4)
+    for step in range(1, steps + 1):
+        items = [data[(step - 1) * 8 + i] for i in range(8)]
+        audio, target = torch.stack([x[0] for x in items]), torch.stack([x[1] for x in items])
+        optimise(optimizer, inverse_loss(net, audio, target))
+        if step in (100, steps):
+            net.eval()
+            print(method, step, "steps", round(time.time() - began, 1), "s", score(net), flush=True)
+            net.train()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), *sys.argv[4:])
