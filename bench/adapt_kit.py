@@ -142,6 +142,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=["base", "network", "kit"])
     parser.add_argument("--model", help="model file (default: the shipped model)")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results"), help="results folder")
     args = parser.parse_args()
 
     import torch
@@ -163,10 +164,10 @@ def main() -> None:
         print(group, json.dumps({m: results["groups"][group][m]["f1"] for m in args.methods}),
               flush=True)  # fmt: skip
     stem = f"adapt_kit-{results['date']}"
-    path = ROOT / "bench" / "results" / f"{stem}.json"
+    path = Path(args.out) / f"{stem}.json"
     n = 2
     while path.exists():
-        path, n = ROOT / "bench" / "results" / f"{stem}-{n}.json", n + 1
+        path, n = Path(args.out) / f"{stem}-{n}.json", n + 1
     path.write_text(json.dumps(results, indent=1) + "\n")
     print(table(results))
     print(f"wrote {path}")

@@ -11,10 +11,11 @@ Variants: ``base`` (no adaptation), ``oracle`` (the true kit), ``fit`` (the
 fitted kit alone, fitted from the 15 training kits), ``fitpk`` (alone, fitted
 from the 7 packaged kits), ``fit+syn`` / ``fitpk+pk`` (the fitted kit among
 those it was fitted from; ``fit+synx5``: listed 5 times, a quarter of the draws),
-``fitself`` / ``fitselfpk`` (rhythms: the model's own
+a suffix ``@out``: only the network's output layer is fine-tuned; ``fitself`` /
+``fitselfpk`` (rhythms: the model's own
 transcription of the recordings instead of GMD train MIDI).
 
-    OMP_WAIT_POLICY=PASSIVE python bench/adapt_variants.py audiophob fit+syn 200
+    OMP_WAIT_POLICY=PASSIVE python bench/adapt_variants.py audiophob fit+syn 200 [validation LR]
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ TRAINING = PACKAGED + [f"{K}/hydrogen-{k}" for k in (
     "millo-multilayered3 varibreaks electricempirekit hardelectro1").split()]  # fmt: skip
 
 
-def main(group: str, method: str, steps: int, split: str = "validation") -> None:
+def main(group: str, method: str, steps: int, split: str = "validation", lr: str = "1e-4") -> None:
     torch.set_num_threads(2)
+    method, head_only = method.removesuffix("@out"), method.endswith("@out")
     root = Path(f"data/render/gmd-{split}")
     meta = {t["name"]: t for t in json.loads((root / "render.json").read_text())["tracks"]}
     mine = [t for t in load_rendered(root) if meta[t.name]["kit"] == f"hydrogen-{group}"]
@@ -100,7 +102,8 @@ def main(group: str, method: str, steps: int, split: str = "validation") -> None
                                sample_rate=cfg.sample_rate, hop=cfg.upsample_factor, seed=7,
                                components=cfg.components)  # fmt: skip
     net = copy.deepcopy(model).train()
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-4)
+    trained = net.lite.output if head_only else net  # @out: the output layer alone
+    optimizer = torch.optim.Adam(trained.parameters(), lr=float(lr))
     for step in range(1, steps + 1):
         items = [data[(step - 1) * 8 + i] for i in range(8)]
         audio, target = torch.stack([x[0] for x in items]), torch.stack([x[1] for x in items])
@@ -109,6 +112,9 @@ def main(group: str, method: str, steps: int, split: str = "validation") -> None
             net.eval()
             print(method, step, "steps", round(time.time() - began, 1), "s", score(net), flush=True)
             net.train()
+    base = model.state_dict()  # the weights halfway between the start and the end
+    net.load_state_dict({k: (v + base[k]) / 2 for k, v in net.state_dict().items()})
+    print(method, steps, "steps, averaged with the start", score(net.eval()), flush=True)
 
 
 if __name__ == "__main__":

@@ -94,7 +94,6 @@ def test_adapt_fits_a_kit_saves_it_with_the_model_and_both_reload(song, tmp_path
     summary = adapt(model, [song / "song.flac"], out, options=options, say=lines.append)
     assert summary["steps_run"] == 4 and [h["step"] for h in summary["history"]] == [0, 2, 4]
     assert summary["kept_step"] == 4  # no early stopping by default: the last weights
-    assert summary["held_loss_after"] == summary["history"][-1]["held_loss"]
     pairs = zip(model.state_dict().values(), load_model(out).state_dict().values(), strict=True)
     assert any(not torch.equal(a, b) for a, b in pairs)
     assert any("fitting the kit" in line for line in lines)
@@ -110,6 +109,19 @@ def test_adapt_fits_a_kit_saves_it_with_the_model_and_both_reload(song, tmp_path
     assert not np.allclose(result.resynthesize(), result.resynthesize("fluidr3-standard"))
     assert "fitted to the recordings" in out.with_suffix(".md").read_text()
     assert fitted_kit(model) is None  # the shipped model has no fitted kit
+
+
+def test_the_weights_saved_are_blended_with_the_starting_ones(song, tmp_path):
+    model = get_model(None)
+    options = AdaptOptions(steps=3, batch_size=2, eval_every=3, progress=False, blend=0.0)
+    summary = adapt(model, [song / "song.flac"], tmp_path / "a.pt", options=options)
+    saved = load_model(tmp_path / "a.pt").state_dict().values()
+    start = model.state_dict().values()
+    assert all(torch.equal(a, b) for a, b in zip(start, saved, strict=True))  # blend 0: the start
+    assert summary["held_loss_after"] == pytest.approx(summary["history"][0]["held_loss"])
+    full = AdaptOptions(steps=3, batch_size=2, eval_every=3, progress=False, blend=1.0)
+    summary = adapt(model, [song / "song.flac"], tmp_path / "b.pt", options=full)
+    assert summary["held_loss_after"] == pytest.approx(summary["history"][-1]["held_loss"])
 
 
 def test_adapt_per_file_writes_one_model_and_kit_per_file_and_goes_on_after_a_bad_one(

@@ -84,3 +84,22 @@ def test_warm_start_bench_scores_a_checkpoint_under_the_sigmoid_head(tmp_path):
                              capture_output=True, text=True)  # fmt: skip
     assert refused.returncode != 0 and "not a network of preset 'paper'" in refused.stderr
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_adapt_kit_bench(tmp_path):
+    """Adapting on the example loop, scored before and after; the true kit is known."""
+    out = run("adapt_kit.py", EXAMPLES, "--tracks", "1", "--seconds", "22", "--steps", "2",
+              "--methods", "base", "kit", "--kits", EXAMPLES.parent / "kits" / "data",
+              "--out", tmp_path)  # fmt: skip
+    (path,) = tmp_path.glob("adapt_kit-*.json")
+    group = json.loads(path.read_text())["groups"]["fluidr3-standard"]
+    assert set(group["base"]["f1"]) == {"KD", "SD", "HH", "mean"} and "| kit |" in out
+    assert group["kit"]["distance_to_true_kit_db"]["SD_SD"]["fitted"] >= 0
+
+
+def test_adapt_speed_bench(tmp_path):
+    run("adapt_speed.py", EXAMPLES, "--minutes", "0.3", "--excerpt", "20", "--out", tmp_path)
+    (path,) = tmp_path.glob("adapt_speed-*.json")
+    result = json.loads(path.read_text())
+    assert result["audio_minutes"] == pytest.approx(1 / 3, abs=0.01)
+    assert result["wall_seconds"] > 0 and "adapted on 1 file(s)" in result["output"]
