@@ -124,6 +124,15 @@ def test_the_weights_saved_are_blended_with_the_starting_ones(song, tmp_path):
     assert summary["held_loss_after"] == pytest.approx(summary["history"][-1]["held_loss"])
 
 
+def test_adapt_never_replaces_a_folder_it_did_not_write(song, tmp_path):
+    (tmp_path / "mine.kit").mkdir()
+    (tmp_path / "mine.kit" / "notes.txt").write_text("mine")
+    with pytest.raises(DrummerNetError, match="not a kit adapt fitted"):
+        adapt(get_model(None), [song / "song.flac"], tmp_path / "mine.pt")
+    assert (tmp_path / "mine.kit" / "notes.txt").read_text() == "mine"
+    assert not (tmp_path / "mine.pt").exists()
+
+
 def test_adapt_per_file_writes_one_model_and_kit_per_file_and_goes_on_after_a_bad_one(
     song, tmp_path
 ):

@@ -13,7 +13,7 @@ One round, on the first part of every file (the last ``holdout`` fraction is hel
    :func:`~drummernet.training.step.inverse_loss`: exact targets, since the audio
    is made from them). The starting kits keep it hearing drums in general: played
    through the fitted kit alone, it gained more on some kits and lost on others
-   (``bench/adapt_kit.py``). The rhythms the model transcribed from the recordings
+   (``bench/adapt_variants.py``). The rhythms the model transcribed from the recordings
    were measured as a source too, and did worse (they carry its own mistakes).
 
 With ``fit_kit=False`` step 2 is skipped: the rhythms are played through the
@@ -30,9 +30,10 @@ improved for ``patience`` measurements) stopped early and lost the gain.
 The weights saved lie halfway between the starting and the adapted ones
 (``blend``): fine-tuning moved some classes of some kits a long way down (a
 snare heard as a tom), and on validation the halfway weights kept most of the
-gains and halved those losses. The fitted
-kit is saved beside the model (``<model>.kit/``, with a picture of each
-component's spectrum before and after), and the model remembers it.
+gains and halved those losses.
+
+The fitted kit is saved beside the model (``<model>.kit/``, with a picture of
+each component's spectrum before and after), and the model remembers it.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ from drummernet.training.trainer import SYNTH_KITS
 
 #: Peak of the loudest one-shot of a fitted kit (the others keep their relative levels).
 KIT_PEAK = 0.9
+#: The start of a fitted kit's ``source``, then the kits its one-shots come from.
+FITTED_SOURCE = "fitted by drummernet adapt from "
 
 
 @dataclass
@@ -108,15 +111,22 @@ def starting_kits(
     model: AnalysisNetwork, user_kit: Kit | None = None
 ) -> tuple[list[Kit], list[str]]:
     """The kits a fitted one-shot may start from: the user's kit first, then the
-    kits the model was trained with that this machine has; and one note per kit left out."""
-    kits, notes = ([user_kit] if user_kit else []), []
+    kits the model was trained with that this machine has (by folder, else by
+    name on the kit search path); and a note on those it lacks."""
+    kits, missing = ([user_kit] if user_kit else []), []
     for name in model.metadata.get("synth_kits") or SYNTH_KITS:
         try:
             kits.append(get_kit(name))
         except KitError:
-            notes.append(f"{name} not found: not a starting point")
+            try:
+                kits.append(get_kit(Path(name).name))
+            except KitError:
+                missing.append(Path(name).name)
     if not kits:
         raise DrummerNetError("no starting kit found (build some with `drummernet kits build`)")
+    notes = [f"{len(missing)} of the model's training kits are not on this machine "
+             f"({', '.join(missing)}): starting from the other {len(kits)} "
+             "(`drummernet kits build system` builds them)"] if missing else []  # fmt: skip
     return kits, notes
 
 
@@ -190,20 +200,31 @@ def fit_and_save_kit(
 
     shots, fits = fit_kit(parts, onsets, candidates, components,
                           keep_first=user_first)  # fmt: skip
-    peak = max(float(np.max(np.abs(s))) for s in shots.values())
-    scaled = {c: [(s * (KIT_PEAK / max(peak, 1e-6)), 1, 127)] for c, s in shots.items()}
+    scale = KIT_PEAK / max(max(float(np.max(np.abs(s))) for s in shots.values()), 1e-6)
+    scaled = {c: [(s * scale, 1, 127)] for c, s in shots.items()}
     used = sorted({f.source for f in fits.values()})
     licenses = sorted({k.license for k in candidates if k.name in used and k.license})
-    if folder.exists():
-        shutil.rmtree(folder)
-    kit = write_kit(folder, folder.stem, scaled, "fitted by drummernet adapt from "
-                    + ", ".join(used), "; ".join(licenses),
-                    "one-shots of: " + ", ".join(used))  # fmt: skip
-    before = {c: next(k for k in candidates if k.name == f.source).one_shot(c)
-              for c, f in fits.items()}  # fmt: skip
-    plot_fitted_spectra(before, {c: s[0][0] for c, s in scaled.items()}, fits,
-                        folder / "spectra.png")  # fmt: skip
-    return kit, fits
+    work = folder.with_name(f".{folder.name}.tmp")  # written whole, then renamed
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        write_kit(work, folder.stem, scaled, FITTED_SOURCE + ", ".join(used),
+                  "; ".join(licenses), "one-shots of: " + ", ".join(used))  # fmt: skip
+        before = {c: scale * next(k for k in candidates if k.name == f.source).one_shot(c)
+                  for c, f in fits.items()}  # fmt: skip
+        plot_fitted_spectra(before, {c: s[0][0] for c, s in scaled.items()}, fits,
+                            work / "spectra.png")  # fmt: skip
+        shutil.rmtree(folder, ignore_errors=True)
+        work.rename(folder)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return get_kit(folder), fits
+
+
+def _is_fitted_kit(folder: Path) -> bool:
+    try:
+        return get_kit(folder).source.startswith(FITTED_SOURCE)
+    except KitError:
+        return False
 
 
 def adapt(
@@ -231,6 +252,9 @@ def adapt(
     train_parts, held_parts, used, skipped = _split_files(
         audio_paths, config.sample_rate, length, options.holdout
     )
+    kit_path = kit_folder_of(out_path)
+    if options.fit_kit and kit_path.exists() and not _is_fitted_kit(kit_path):
+        raise DrummerNetError(f"{kit_path}: exists and is not a kit adapt fitted; move it away")
     start = time.monotonic()
     user_kit = _user_kit(kit_folder, out_path.parent) if kit_folder is not None else None
     candidates, notes = starting_kits(model, user_kit)
@@ -239,7 +263,6 @@ def adapt(
     if not any(len(times) for heard in onsets for times in heard.values()):
         raise DrummerNetError("the starting model hears no drum hit in the audio to adapt on")
     fits: dict[str, FittedComponent] = {}
-    kit_path = kit_folder_of(out_path)
     if options.fit_kit:
         say(f"fitting the kit to the recordings (starting from {len(candidates)} kit(s))")
         fitted, fits = fit_and_save_kit(train_parts, onsets, candidates, config.components,
