@@ -267,6 +267,9 @@ def adapt(
         say(f"fitting the kit to the recordings (starting from {len(candidates)} kit(s))")
         fitted, fits = fit_and_save_kit(train_parts, onsets, candidates, config.components,
                                         kit_path, user_first=user_kit is not None)  # fmt: skip
+        say("fitted " + ", ".join(f"{c} from {f.source} ({f.gain_db:+.1f} dB)"
+                                  for c, f in fits.items() if f.eq_db)
+            + f"; kit in {kit_path}")  # fmt: skip
         play_kits, held_kit = [fitted, *candidates], fitted
     else:
         play_kits, held_kit = candidates, user_kit or candidates[0]
