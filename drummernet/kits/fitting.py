@@ -107,6 +107,12 @@ def log_band_edges(sample_rate: int, bands: int = 40, lowest_hz: float = 40.0) -
     return np.geomspace(lowest_hz, sample_rate / 2, bands + 1)
 
 
+def log_band_centres(sample_rate: int) -> np.ndarray:
+    """Geometric centres of the bands of :func:`log_band_edges`, Hz."""
+    edges = log_band_edges(sample_rate)
+    return np.sqrt(edges[:-1] * edges[1:])
+
+
 def band_db(magnitude: np.ndarray, freqs: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Power, in dB, of a magnitude spectrum ``(bins,)`` averaged in the bands
     between ``edges`` (a band without a bin: NaN)."""
@@ -180,14 +186,12 @@ def fit_kit(
     start = np.stack([t / (t.sum() + 1e-10) for t in map(shot_template, first)], axis=1)
     templates, amplitude = fit_templates(recordings, onsets, start, components)
     counts = np.sum([[len(o.get(c, [])) for c in components] for o in onsets], axis=0)
-    freqs = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
-    edges = log_band_edges(SAMPLE_RATE)
-    centres = np.sqrt(edges[:-1] * edges[1:])
+    centres = log_band_centres(SAMPLE_RATE)
     chosen = {}
     for k, c in enumerate(components):
         if counts[k] < MIN_ONSETS:
             continue
-        heard = band_db(templates[:, k].sum(-1) * amplitude[k], freqs, edges)
+        heard = template_bands(templates[:, k] * amplitude[k])
         best = None
         for kit in having[c]:
             shot = kit.one_shot(c)
@@ -212,11 +216,17 @@ def fit_kit(
     return shots, fits
 
 
+def template_bands(template: np.ndarray) -> np.ndarray:
+    """A template's ``(bins, frames)`` spectrum summed over its frames, dB per band of
+    :func:`log_band_edges`."""
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
+    return band_db(template.sum(-1), freqs, log_band_edges(SAMPLE_RATE))
+
+
 def band_spectrum(shot: np.ndarray) -> np.ndarray:
     """A one-shot's spectrum over the template length (160 ms), dB per band of
     :func:`log_band_edges`."""
-    freqs = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
-    return band_db(shot_template(shot).sum(-1), freqs, log_band_edges(SAMPLE_RATE))
+    return template_bands(shot_template(shot))
 
 
 def spectral_distance(a: np.ndarray, b: np.ndarray) -> float:

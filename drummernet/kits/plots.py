@@ -9,7 +9,7 @@ import numpy as np
 
 from drummernet.config import SAMPLE_RATE
 from drummernet.fileio import atomic_write
-from drummernet.kits.fitting import FittedComponent, band_spectrum, log_band_edges
+from drummernet.kits.fitting import FittedComponent, band_spectrum, log_band_centres
 
 
 def plot_fitted_spectra(
@@ -26,8 +26,7 @@ def plot_fitted_spectra(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    edges = log_band_edges(SAMPLE_RATE)
-    centres = np.sqrt(edges[:-1] * edges[1:])
+    centres = log_band_centres(SAMPLE_RATE)
     names = list(after)
     cols = 4
     rows = -(-len(names) // cols)

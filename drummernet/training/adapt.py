@@ -273,31 +273,11 @@ def adapt(
         play_kits, held_kit = [fitted, *candidates], fitted
     else:
         play_kits, held_kit = candidates, user_kit or candidates[0]
-    data = SynthesizedSegments([RHYTHMS], play_kits, seconds=config.segment_seconds,
-                               sample_rate=config.sample_rate, hop=config.upsample_factor,
-                               seed=options.seed, components=config.components,
-                               voicing=NO_VOICING)  # fmt: skip
-    net = copy.deepcopy(model).train()
-    shots, _ = kit_one_shots(held_kit, candidates, components=config.components)
-    kernels = prepare_kernels(shots, config)
-    synth, loss_fn = Synthesizer(kernels), OnsetSpectrumLoss(config)
-    optimizer = torch.optim.Adam(net.parameters(), lr=options.learning_rate)
-    held = _segments(held_parts, options.held_segments, length, np.random.default_rng(12345))
-    items = iter(range(2**62))
-
-    def next_batch() -> tuple[torch.Tensor, torch.Tensor]:
-        drawn = [data[next(items)] for _ in range(options.batch_size)]
-        return torch.stack([a for a, _ in drawn]), torch.stack([t for _, t in drawn])
-
     say("training the network on drum rhythms played through the "
         + ("fitted kit" if options.fit_kit else "starting kits"))  # fmt: skip
-    _, best_state, best_step, history = _adapt_loop(
-        net, next_batch, lambda: eval_loss(net, synth, loss_fn, held),
-        lambda batch: optimise(optimizer, inverse_loss(net, *batch)), options,
-    )  # fmt: skip
-    net.load_state_dict(blend(model.state_dict(), best_state, options.blend))
-    after = eval_loss(net, synth, loss_fn, held)  # of the weights saved
-    net.eval()
+    held = _segments(held_parts, options.held_segments, length, np.random.default_rng(12345))
+    shots, _ = kit_one_shots(held_kit, candidates, components=config.components)
+    net, best_step, history, after = _train_network(model, play_kits, shots, held, options)
     summary = {
         "base_model": model_path or "default",
         "out": str(out_path),
@@ -320,6 +300,41 @@ def adapt(
     save_model(net, out_path, net.metadata)
     write_text(out_path.with_suffix(".md"), _card(summary, out_path))
     return summary
+
+
+def _train_network(
+    model: AnalysisNetwork,
+    play_kits: Sequence[Kit],
+    held_shots: Sequence[np.ndarray],
+    held: torch.Tensor,
+    options: AdaptOptions,
+) -> tuple[AnalysisNetwork, int, list[dict], float]:
+    """Fine-tune a copy of ``model`` on :data:`RHYTHMS` played through ``play_kits``,
+    measuring the re-synthesis loss of the ``held`` segments through ``held_shots``;
+    ``(network with the blended weights, in eval mode, the step kept, history of
+    held losses, held loss of the weights returned)``."""
+    config = model.config
+    data = SynthesizedSegments([RHYTHMS], play_kits, seconds=config.segment_seconds,
+                               sample_rate=config.sample_rate, hop=config.upsample_factor,
+                               seed=options.seed, components=config.components,
+                               voicing=NO_VOICING)  # fmt: skip
+    net = copy.deepcopy(model).train()
+    synth = Synthesizer(prepare_kernels(list(held_shots), config))
+    loss_fn = OnsetSpectrumLoss(config)
+    optimizer = torch.optim.Adam(net.parameters(), lr=options.learning_rate)
+    items = iter(range(2**62))
+
+    def next_batch() -> tuple[torch.Tensor, torch.Tensor]:
+        drawn = [data[next(items)] for _ in range(options.batch_size)]
+        return torch.stack([a for a, _ in drawn]), torch.stack([t for _, t in drawn])
+
+    _, best_state, best_step, history = _adapt_loop(
+        net, next_batch, lambda: eval_loss(net, synth, loss_fn, held),
+        lambda batch: optimise(optimizer, inverse_loss(net, *batch)), options,
+    )  # fmt: skip
+    net.load_state_dict(blend(model.state_dict(), best_state, options.blend))
+    after = eval_loss(net, synth, loss_fn, held)  # of the weights saved
+    return net.eval(), best_step, history, after
 
 
 def adapt_per_file(
