@@ -7,7 +7,13 @@ medians over ``--repeats`` steps after one warm-up step. Compare presets by the
 ratio to ``paper`` measured in the same run: absolute times on a shared
 machine are noisy.
 
-    OMP_WAIT_POLICY=PASSIVE python bench/train_step.py [--batch 16] [--repeats 3]
+    OMP_WAIT_POLICY=PASSIVE python bench/train_step.py [--batch 16] [--repeats 3] \
+        [--objective reconstruction|inverse]
+
+``--objective inverse`` times the warm start's step (the shipped recipe): the network's
+frame scores against the onsets the audio was rendered from, binary cross-entropy; no
+synthesizer and no spectral loss in the step (the audio is rendered by data workers
+beside it, not timed here).
 """
 
 from __future__ import annotations
@@ -24,14 +30,16 @@ import time
 from pathlib import Path
 
 
-def measure(preset: str, batch: int, seconds: float, repeats: int) -> dict:
+def measure(preset: str, batch: int, seconds: float, repeats: int, objective: str) -> dict:
     import torch
+    import torch.nn.functional as F
 
     from drummernet.config import get_preset
     from drummernet.kits import synthetic_kit
     from drummernet.losses import OnsetSpectrumLoss
     from drummernet.model import AnalysisNetwork
     from drummernet.synth import Synthesizer, prepare_kernels
+    from drummernet.training.step import inverse_loss, optimise, widen_targets
 
     torch.manual_seed(0)
     config = get_preset(preset)
@@ -49,18 +57,27 @@ def measure(preset: str, batch: int, seconds: float, repeats: int) -> dict:
         fn()
         return time.perf_counter() - start
 
+    frames = n // config.upsample_factor
+    onsets = (pattern[..., : frames * config.upsample_factor] > 0).reshape(batch, 11, frames, -1)
+    target = onsets.any(-1).float()
+
     def step() -> None:
-        optimizer.zero_grad()
-        loss_fn(synth(network(audio)), audio).backward()
-        optimizer.step()
+        if objective == "inverse":
+            optimise(optimizer, inverse_loss(network, audio, target))
+        else:
+            optimise(optimizer, loss_fn(synth(network(audio)), audio))
 
     def network_only() -> None:
         network.zero_grad()
-        network(audio).sum().backward()
+        network(audio, scores=objective == "inverse").sum().backward()
 
     def loss_only() -> None:
-        estimate = audio.clone().requires_grad_(True)
-        loss_fn(estimate, audio).backward()
+        if objective == "inverse":
+            scores = torch.randn(batch, 11, frames, requires_grad=True)
+            F.binary_cross_entropy_with_logits(scores, widen_targets(target)).backward()
+        else:
+            estimate = audio.clone().requires_grad_(True)
+            loss_fn(estimate, audio).backward()
 
     results = {}
     for name, fn in (
@@ -71,6 +88,7 @@ def measure(preset: str, batch: int, seconds: float, repeats: int) -> dict:
         timed(fn)  # warm-up
         results[name + "_s"] = statistics.median(timed(fn) for _ in range(repeats))
     results["segments_per_s"] = batch / results["step_s"]
+    results["segments_per_hour"] = round(3600 * results["segments_per_s"])
     results["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return results
 
@@ -83,11 +101,13 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--objective", choices=["reconstruction", "inverse"],
+                        default="reconstruction")  # fmt: skip
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one, args.batch, args.seconds, args.repeats)))
+        print(json.dumps(measure(args.one, args.batch, args.seconds, args.repeats, args.objective)))
         return
 
     import torch
@@ -109,6 +129,8 @@ def main() -> None:
                 str(args.seconds),
                 "--repeats",
                 str(args.repeats),
+                "--objective",
+                args.objective,
             ],
             check=True,
             capture_output=True,
@@ -118,7 +140,8 @@ def main() -> None:
         r = rows[preset]
         print(
             f"{preset:<15} step {r['step_s']:6.2f} s  network {r['network_fwd_bwd_s']:6.2f} s  "
-            f"loss {r['loss_fwd_bwd_s']:6.2f} s  {r['segments_per_s']:5.2f} seg/s  "
+            f"loss {r['loss_fwd_bwd_s']:6.2f} s  {r['segments_per_s']:5.2f} seg/s "
+            f"({r['segments_per_hour']:,}/h)  "
             f"peak {r['peak_rss_mib']:6.0f} MiB",
             flush=True,
         )
@@ -133,12 +156,21 @@ def main() -> None:
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
         },
-        "settings": {"batch": args.batch, "seconds": args.seconds, "repeats": args.repeats},
+        "settings": {
+            "batch": args.batch,
+            "seconds": args.seconds,
+            "repeats": args.repeats,
+            "objective": args.objective,
+        },
         "presets": rows,
     }
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"train_step-{datetime.date.today().isoformat()}.json"
+    runs_today = 1
+    while path.exists():  # a second run the same day keeps the first one's numbers
+        runs_today += 1
+        path = path.with_name(f"train_step-{datetime.date.today().isoformat()}-{runs_today}.json")
     path.write_text(json.dumps(record, indent=2) + "\n")
     print(f"written {path}")
 

@@ -56,6 +56,17 @@ def test_train_step_bench(tmp_path):
     assert record["presets"]["conv"]["segments_per_s"] > 0
 
 
+def test_train_step_bench_times_the_inverse_objective_in_a_second_file(tmp_path):
+    for objective in ("reconstruction", "inverse"):
+        run("train_step.py", "--presets", "lite", "--batch", "1", "--seconds", "1", "--repeats",
+            "1", "--objective", objective, "--out", tmp_path)  # fmt: skip
+    first, second = sorted(tmp_path.glob("train_step-*.json"), key=lambda p: len(p.name))
+    runs = [json.loads(p.read_text()) for p in (first, second)]
+    assert [r["settings"]["objective"] for r in runs] == ["reconstruction", "inverse"]
+    # the inverse step has no synthesizer and no spectral loss: cheaper than the paper's
+    assert runs[1]["presets"]["lite"]["step_s"] < runs[0]["presets"]["lite"]["step_s"]
+
+
 def test_warm_start_bench_scores_a_checkpoint_under_the_sigmoid_head(tmp_path):
     from drummernet.training import TrainOptions, train
 

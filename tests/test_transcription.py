@@ -47,6 +47,19 @@ def test_wait_drops_a_peak_too_soon_after_the_previous():
     assert pick_peaks(np.zeros(50), 1000.0).size == 0
 
 
+def test_peaks_in_blocks_equal_peaks_of_the_whole_curve():
+    rng = np.random.default_rng(0)
+    curve = rng.random(20_000) ** 8  # sparse-ish peaks, some near block edges
+    whole = pick_peaks(curve, 1000.0, delta=0.1, block_frames=curve.size)
+    assert whole.size > 100
+    for block in (97, 1000, 4096):
+        np.testing.assert_array_equal(
+            pick_peaks(curve, 1000.0, delta=0.1, block_frames=block), whole
+        )
+    # dividing inside equals dividing first (how a class curve is normalised)
+    np.testing.assert_array_equal(pick_peaks(curve * 3, 1000.0, delta=0.1, divisor=3.0), whole)
+
+
 def test_events_merge_class_members_keep_strength_and_respect_floor():
     components = get_preset("paper").components
     acts = np.zeros((11, 3000))

@@ -75,18 +75,23 @@ class LiteBody(nn.Module):
     def spectrum(self, audio: torch.Tensor) -> torch.Tensor:
         """Log magnitudes ``(batch, bins, frames)``, frame ``f`` centred on sample
         ``f * hop``. The long STFT is taken on the audio low-passed and decimated by
-        ``long_fft / short_fft`` (same bins, a quarter of the work)."""
+        ``long_fft / short_fft`` (same bins, a quarter of the work). Magnitudes are
+        written into one output and logged in place (no concatenated copies)."""
         x = audio[:, 0]
         frames = x.shape[-1] // self.hop
+        short_bins = self.short_fft // 2 + 1
+        out = x.new_empty(x.shape[0], short_bins + self.long_bins, frames)
         short = torch.stft(x, self.short_fft, self.hop, window=self.short_window, center=True,
                            pad_mode="constant", return_complex=True)  # fmt: skip
+        torch.abs(short[..., :frames], out=out[:, :short_bins])
+        del short
         factor = self.long_fft // self.short_fft
         taps = self.lowpass.shape[-1]
         low = F.conv1d(F.pad(audio, (taps // 2, taps // 2)), self.lowpass, stride=factor)[:, 0]
         long = torch.stft(low, self.short_fft, self.hop // factor, window=self.short_window,
                           center=True, pad_mode="constant", return_complex=True)  # fmt: skip
-        parts = [short[..., :frames].abs(), long[:, : self.long_bins, :frames].abs()]
-        return torch.log1p(_LOG_GAIN * torch.cat(parts, dim=1))
+        torch.abs(long[:, : self.long_bins, :frames], out=out[:, short_bins:])
+        return out.mul_(_LOG_GAIN).log1p_()
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         h = F.elu(self.input(self.spectrum(audio)))

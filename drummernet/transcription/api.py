@@ -42,12 +42,19 @@ def get_model(model: AnalysisNetwork | str | Path | None = None) -> AnalysisNetw
     return _MODELS[key]
 
 
+#: How :class:`Transcription` keeps its activations: float16 holds a 0-1 activation to
+#: 3 significant digits in half the memory of float32 (an hour: 79 MB instead of 158);
+#: peak picking sums class curves in float32.
+ACTIVATION_DTYPE = np.float16
+
+
 @dataclass
 class Transcription:
     """What :func:`transcribe` returns.
 
     ``events``: the onsets; ``activations``: ``(K, frames)`` frame activations at
-    ``frame_rate`` Hz (frame ``f`` is time ``f / frame_rate`` s); ``duration`` in s;
+    ``frame_rate`` Hz (frame ``f`` is time ``f / frame_rate`` s), stored as
+    :data:`ACTIVATION_DTYPE`; ``duration`` in s;
     ``classes``: each output label's components.
     """
 
@@ -190,7 +197,7 @@ def transcribe(
     frames = -(-round(duration * config.sample_rate) // config.upsample_factor)
     result = Transcription(
         events=[],
-        activations=np.zeros((config.n_components, frames), np.float32),
+        activations=np.zeros((config.n_components, frames), ACTIVATION_DTYPE),
         frame_rate=frame_rate,
         components=config.components,
         duration=duration,

@@ -16,7 +16,7 @@ import numpy as np
 from drummernet.components import ALL_CLASSES, CLASS_SETS, COMPONENTS, component_class
 from drummernet.config import Config
 from drummernet.errors import ConfigError
-from drummernet.transcription.peaks import normalise, pick_peaks
+from drummernet.transcription.peaks import pick_peaks
 
 
 @dataclass(frozen=True)
@@ -183,9 +183,9 @@ def _added(
 
 
 def _summed(activations: np.ndarray, rows: list[int]) -> np.ndarray:
-    """The sum of some rows of ``(K, frames)`` activations, without copying them all
-    (an hour of three rows would be 43 MB more at the peak)."""
-    curve = np.array(activations[rows[0]], copy=True)
+    """The float32 sum of some rows of ``(K, frames)`` activations, without copying
+    them all (an hour of three rows would be 43 MB more at the peak)."""
+    curve = activations[rows[0]].astype(np.float32)  # a copy, float32 whatever is stored
     for row in rows[1:]:
         curve += activations[row]
     return curve
@@ -211,18 +211,16 @@ def pick_events(
         curve = _summed(frame_activations, [index[m] for m in members])
         own_rows = [index[m] for m in own]
         top = float(curve.max()) if curve.size else 0.0
-        scaled = (
-            normalise(curve, peaks.floor)
-            if peaks.normalize
-            else np.where(top > peaks.floor, curve, 0.0)
-        )
+        if top <= peaks.floor:  # near-silence is not scaled up into hits
+            continue
         frames = pick_peaks(
-            scaled,
+            curve,
             frame_rate,
             peaks.delta_for(label),
             peaks.max_window_s,
             peaks.mean_window_s,
             peaks.wait_s,
+            divisor=top if peaks.normalize else 1.0,
         )
         for frame in frames:
             strength = float(curve[frame])

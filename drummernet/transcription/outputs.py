@@ -190,7 +190,7 @@ def write_png(
             {e.component for e in transcription.events if e.label == label}
         )
         if members:
-            curve = transcription.activations[[index[c] for c in members]].sum(axis=0)
+            curve = transcription.activations[[index[c] for c in members]].sum(0, np.float32)
             ax.plot(frame_t, curve, lw=0.6, color="tab:blue")
         times = transcription.onsets(label)
         strengths = [e.strength for e in transcription.events if e.label == label]
