@@ -173,6 +173,23 @@ def test_transcribe_array_any_rate_and_channels(model_file):
     assert all(e.label in {"KD", "SD", "HH"} for e in result.events)
 
 
+def test_half_precision_activations_give_the_events_of_full_precision_ones():
+    from pathlib import Path
+
+    from drummernet.audio import load_audio
+    from drummernet.transcription import get_model
+
+    example = Path(__file__).parents[1] / "drummernet" / "examples" / "gmd-rock-100bpm.flac"
+    result = transcribe(example, classes="all")
+    assert result.activations.dtype == np.float16  # half the memory of an hour's curves
+    audio = load_audio(example)
+    full = activations(get_model(None), audio, gain=1 / np.max(np.abs(audio)))  # as transcribe
+    np.testing.assert_allclose(result.activations, full, atol=1e-3)
+    from_full = pick_events(full, result.frame_rate, result.components, "all",
+                            PeakPicking.for_model(get_model(None)))  # fmt: skip
+    assert [(e.time, e.label) for e in from_full] == [(e.time, e.label) for e in result.events]
+
+
 def test_silence_gives_no_onsets_and_bad_input_is_an_error(model_file, tmp_path):
     result = transcribe(np.zeros(16000), sr=16000, model=model_file)
     assert result.events == [] and result.meta["silent"]
