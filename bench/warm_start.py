@@ -72,9 +72,10 @@ def main() -> None:
         for classes in ("paper", "all"):
             row[classes] = tuned_scores(net, tracks, classes, args.max_seconds, normalize)
         paper, every = row["paper"]["f1"], row["all"]["f1"]
-        row["mean"] = round(sum(paper[c] for c in ("KD", "SD", "HH")) / 3, 4)
+        three = [paper[c] for c in ("KD", "SD", "HH") if c in paper]  # classes the tracks have
         five = [every[c] for c in ("KD", "SD", "HH", "TT", "CY") if c in every]
-        row["mean_all"] = round(sum(five) / len(five), 4)
+        row["mean"] = round(sum(three) / max(1, len(three)), 4)
+        row["mean_all"] = round(sum(five) / max(1, len(five)), 4)
         rows.append(row)
         shown = " ".join(f"{c} {v:.3f}" for c, v in paper.items() if c != "mean")
         extra = " ".join(f"{c} {every[c]:.3f}" for c in ("TT", "CY") if c in every)

@@ -184,7 +184,8 @@ def transcribe(
     peaks : peak-picking parameters; default: those the model was tuned with.
     chunk_s, context_s : hop and context of chunked inference, s (context: the model's
         receptive field when finite, else 2 s).
-    progress : called with the seconds of audio done, once per chunk.
+    progress : called once per chunk with the seconds of audio that chunk covered
+        (their running sum is the audio done).
     check_mix : warn (:class:`~drummernet.errors.DrummerNetWarning`) when the input
         sounds like a full mix rather than drums alone (see :mod:`drummernet.mixcheck`);
         the ratio measured is kept in ``meta["harmonic_to_percussive_db"]``.
