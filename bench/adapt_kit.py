@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("base", "network", "kit", "per-file")
 PAPER = ("KD", "SD", "HH")
@@ -163,11 +165,7 @@ def main() -> None:
                                                  args.steps, Path(work), true_kit)  # fmt: skip
         print(group, json.dumps({m: results["groups"][group][m]["f1"] for m in args.methods}),
               flush=True)  # fmt: skip
-    stem = f"adapt_kit-{results['date']}"
-    path = Path(args.out) / f"{stem}.json"
-    n = 2
-    while path.exists():
-        path, n = Path(args.out) / f"{stem}-{n}.json", n + 1
+    path = dated_path(args.out, "adapt_kit")
     path.write_text(json.dumps(results, indent=1) + "\n")
     print(table(results))
     print(f"wrote {path}")

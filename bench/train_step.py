@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
+
 
 def measure(preset: str, batch: int, seconds: float, repeats: int, objective: str) -> dict:
     import torch
@@ -58,8 +60,8 @@ def measure(preset: str, batch: int, seconds: float, repeats: int, objective: st
         return time.perf_counter() - start
 
     frames = n // config.upsample_factor
-    onsets = (pattern[..., : frames * config.upsample_factor] > 0).reshape(batch, 11, frames, -1)
-    target = onsets.any(-1).float()
+    hits = pattern[..., : frames * config.upsample_factor] > 0
+    target = hits.reshape(batch, config.n_components, frames, -1).any(-1).float()
 
     def step() -> None:
         if objective == "inverse":
@@ -73,7 +75,7 @@ def measure(preset: str, batch: int, seconds: float, repeats: int, objective: st
 
     def loss_only() -> None:
         if objective == "inverse":
-            scores = torch.randn(batch, 11, frames, requires_grad=True)
+            scores = torch.randn(batch, config.n_components, frames, requires_grad=True)
             F.binary_cross_entropy_with_logits(scores, widen_targets(target)).backward()
         else:
             estimate = audio.clone().requires_grad_(True)
@@ -164,13 +166,7 @@ def main() -> None:
         },
         "presets": rows,
     }
-    folder = Path(args.out)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"train_step-{datetime.date.today().isoformat()}.json"
-    runs_today = 1
-    while path.exists():  # a second run the same day keeps the first one's numbers
-        runs_today += 1
-        path = path.with_name(f"train_step-{datetime.date.today().isoformat()}-{runs_today}.json")
+    path = dated_path(args.out, "train_step")
     path.write_text(json.dumps(record, indent=2) + "\n")
     print(f"written {path}")
 

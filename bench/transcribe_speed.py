@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "drummernet" / "examples" / "gmd-rock-100bpm.flac"
 
 
@@ -161,15 +163,7 @@ def main() -> None:
         "threads": args.threads,
         "runs": rows,
     }
-    folder = Path(args.out)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"transcribe_speed-{datetime.date.today().isoformat()}.json"
-    runs_today = 1
-    while path.exists():  # a second run the same day keeps the first one's numbers
-        runs_today += 1
-        path = path.with_name(
-            f"transcribe_speed-{datetime.date.today().isoformat()}-{runs_today}.json"
-        )
+    path = dated_path(args.out, "transcribe_speed")
     path.write_text(json.dumps(record, indent=2) + "\n")
     print(f"written {path}")
 

@@ -15,10 +15,11 @@ are the same). Validation only: nothing here reads a test set.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 from dataclasses import replace
 from pathlib import Path
+
+from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 DELTAS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
@@ -81,12 +82,7 @@ def main() -> None:
         extra = " ".join(f"{c} {every[c]:.3f}" for c in ("TT", "CY") if c in every)
         print(f"{path} items {items}: {shown} mean {row['mean']:.3f}; {extra} "
               f"mean_all {row['mean_all']:.3f}", flush=True)  # fmt: skip
-    folder = Path(args.out)
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = f"warm_start-{datetime.date.today().isoformat()}"
-    target, n = folder / f"{stem}.json", 2
-    while target.exists():
-        target, n = folder / f"{stem}-{n}.json", n + 1
+    target = dated_path(args.out, "warm_start")
     setup = {k: getattr(args, k) for k in ("validation", "first", "tracks", "max_seconds", "head")}
     target.write_text(json.dumps({"setup": setup, "deltas_tried": DELTAS, "rows": rows},
                                  indent=1) + "\n")  # fmt: skip
