@@ -472,6 +472,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         split=args.split,
         validation_classes=args.validation_classes,
         voicing=tuple(args.voicing),
+        crashes=args.crashes,
     )
     summary = train(config, options, resume=args.resume)
     code = 130 if summary["stopped"] == "interrupted" else 1 if summary["skipped"] else 0
@@ -707,6 +708,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("SEMITONES", "DB_PER_OCTAVE"),
         help="with --objective inverse: re-tune each component's one-shots by up to "
         "SEMITONES (metal a third of it) and tilt their EQ by up to DB_PER_OCTAVE, per item",
+    )
+    p.add_argument(
+        "--crashes",
+        type=float,
+        metavar="P",
+        help="with --objective inverse: an item's crash doubles one of its kicks (drawn "
+        "among those inside the item) with probability P (default: the first kick of the "
+        "stretch, preroll included, 0.2 of items)",
     )
     p.add_argument(
         "--validation-classes",

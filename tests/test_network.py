@@ -178,3 +178,12 @@ def test_lite_body_works_at_the_frame_rate_and_is_light():
     assert spectrum.shape == (1, 129 + 96, 512)
     assert int(spectrum[0, :129].sum(dim=0).argmax()) == 200
     assert lite.logits(audio).shape == (1, 11, 512)
+
+
+def test_lite_front_end_is_the_log_of_the_complex_magnitudes():
+    body = AnalysisNetwork(get_preset("lite")).lite
+    audio = torch.randn(2, 1, 8192) * 0.1
+    short = torch.stft(audio[:, 0], 256, 16, window=torch.hann_window(256), center=True,
+                       pad_mode="constant", return_complex=True)  # fmt: skip
+    expected = torch.log1p(100.0 * torch.abs(short[..., :512]))
+    assert torch.equal(body.spectrum(audio)[:, :129], expected)  # bit for bit

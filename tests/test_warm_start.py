@@ -91,6 +91,26 @@ def test_revoicing_moves_whole_lines_and_keeps_the_timing():
     assert abs(moved / 400 - expected) < 0.06
 
 
+def test_crash_doublings_land_on_a_kick_inside_the_item_at_the_given_rate():
+    kicks = [Hit(0.25 * i, "KD_KD", 80) for i in range(12)]  # 0 .. 2.75 s
+    crashes = []
+    for seed in range(400):
+        out = revoice(kicks, np.random.default_rng(seed), (("KD_KD", "CY_CRC", 0.4),), 1.0)
+        crashes += [h.time for h in out if h.component == "CY_CRC"]
+    assert abs(len(crashes) / 400 - 0.4) < 0.07
+    assert min(crashes) >= 1.0 and set(crashes) <= {k.time for k in kicks}
+    assert len(set(crashes)) >= 6  # drawn among the kicks, not always the first
+    before = [revoice(kicks, np.random.default_rng(s), (("KD_KD", "CY_CRC", 1.0),)) for s in range(5)]
+    assert all([h.time for h in out if h.component == "CY_CRC"] == [0.0] for out in before)
+
+
+def test_an_item_gets_its_crash_targets_from_the_crashes_option(midi_dir):
+    def crash_items(data):
+        return sum(bool(data[i][1][COMPONENTS.index("CY_CRC")].any()) for i in range(40))
+
+    assert crash_items(dry_segments(midi_dir, crashes=1.0)) > crash_items(dry_segments(midi_dir))
+
+
 def test_widened_targets_are_triangles_that_do_not_wrap():
     target = torch.zeros(1, 2, 12)
     target[0, 0, 0] = 1

@@ -113,18 +113,31 @@ def read_performances(
     return performances, skipped
 
 
-def revoice(hits: Sequence[Hit], rng: np.random.Generator) -> list[Hit]:
-    """``hits`` with the :data:`REVOICINGS` and :data:`DOUBLINGS` drawn by ``rng``
-    applied (time order kept)."""
+def revoice(
+    hits: Sequence[Hit],
+    rng: np.random.Generator,
+    doublings: Sequence[tuple[str, str, float]] = DOUBLINGS,
+    after_s: float | None = None,
+) -> list[Hit]:
+    """``hits`` with the :data:`REVOICINGS` and ``doublings`` drawn by ``rng`` applied
+    (time order kept). A doubling goes beside the first hit of its component, or,
+    with ``after_s``, beside one drawn at random among those at or after ``after_s`` s
+    (so that it lands inside an item rather than in its preroll)."""
     moves: dict[str, str] = {}
     for source, target, probability in REVOICINGS:
         if rng.random() < probability and source not in moves:
             moves[source] = target
     out = [Hit(h.time, moves.get(h.component, h.component), h.velocity) for h in hits]
-    for of, add, probability in DOUBLINGS:
-        first = next((h for h in out if h.component == of), None)
-        if rng.random() < probability and first is not None:
-            out.append(Hit(first.time, add, first.velocity))
+    for of, add, probability in doublings:
+        if after_s is None:
+            first = next((h for h in out if h.component == of), None)
+            if rng.random() < probability and first is not None:
+                out.append(Hit(first.time, add, first.velocity))
+            continue
+        among = [h for h in out if h.component == of and h.time >= after_s]
+        if among and rng.random() < probability:
+            chosen = among[rng.integers(len(among))]
+            out.append(Hit(chosen.time, add, chosen.velocity))
     return sorted(out, key=lambda h: h.time)
 
 
@@ -155,6 +168,9 @@ class SynthesizedSegments(torch.utils.data.Dataset):
     hop : samples per target frame (the network's ``upsample_factor``)
     preroll_s : hits this long before the item are rendered too (their tails ring in)
     voicing : how far each component's one-shots are re-tuned and re-equalised per item
+    crashes : probability that an item's crash doubles one of its kicks, drawn among
+        the kicks inside the item; None: :data:`DOUBLINGS` (the window's first kick,
+        which may fall in the preroll)
     """
 
     def __init__(
@@ -171,6 +187,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
         preroll_s: float = 1.0,
         components: Sequence[str] = COMPONENTS,
         voicing: Voicing = NO_VOICING,
+        crashes: float | None = None,
     ) -> None:
         if not kits:
             raise DrummerNetError("no kit given to render the warm-start data with")
@@ -188,6 +205,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
         self.sample_rate, self.seed, self.length = sample_rate, seed, length
         self.augmentation, self.preroll_s, self.voicing = augmentation, preroll_s, voicing
         self.components = tuple(components)
+        self.crashes = crashes
         durations = np.array([max(p.duration, seconds) for p in self.performances])
         self._weights = durations / durations.sum()
 
@@ -206,6 +224,13 @@ class SynthesizedSegments(torch.utils.data.Dataset):
             if first <= h.time < start + seconds
         ]
 
+    def _revoiced(self, rng: np.random.Generator) -> list[Hit]:
+        """A random stretch's hits, re-voiced (see :func:`revoice`)."""
+        if self.crashes is None:
+            return revoice(self._window(rng), rng)
+        doubling = (("KD_KD", "CY_CRC", self.crashes),)
+        return revoice(self._window(rng), rng, doubling, after_s=self.preroll_s)
+
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         """``(samples,)`` float32 audio with peak 1 and ``(K, samples // hop)`` targets."""
         rng = np.random.default_rng([self.seed, index])
@@ -213,7 +238,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
         frames = self.segment // self.hop
         total_s = (preroll + self.segment) / self.sample_rate
         for _ in range(10):  # a stretch without hits: draw again
-            hits = revoice(self._window(rng), rng)
+            hits = self._revoiced(rng)
             sources = {c: kits[rng.integers(len(kits))] if kits else None
                        for c, kits in self.candidates.items()}  # fmt: skip
             gains = {c: float(rng.uniform(*LEVEL_RANGE_DB)) for c in self.candidates}

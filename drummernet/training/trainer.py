@@ -96,6 +96,7 @@ class TrainOptions:
     split: str | None = None  # Groove MIDI Dataset split of the MIDI data ("inverse")
     validation_classes: str = "paper"  # "all" adds TT, CY and their mean to validation
     voicing: tuple[float, float] = (0.0, 0.0)  # "inverse": re-tuning (semitones), EQ (dB/oct)
+    crashes: float | None = None  # "inverse": a crash on a kick inside an item, probability
 
 
 def kit_tensor(names: list[str], config: Config) -> tuple[torch.Tensor, list[str]]:
@@ -327,6 +328,7 @@ def _segments(
             split=options.split,
             components=config.components,
             voicing=Voicing(*options.voicing),
+            crashes=options.crashes,
         )
     return UnlabeledSegments(
         options.data,
