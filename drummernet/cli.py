@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from drummernet.components import CLASS_SETS
-from drummernet.config import OBJECTIVES, PRESET_DESCRIPTIONS, PRESETS
+from drummernet.config import LR_SCHEDULES, OBJECTIVES, PRESET_DESCRIPTIONS, PRESETS
 from drummernet.datasets.midi import GMD_SPLITS
 from drummernet.errors import ConfigError, DrummerNetError
 from drummernet.fileio import write_text
@@ -473,6 +473,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         validation_classes=args.validation_classes,
         voicing=tuple(args.voicing),
         crashes=args.crashes,
+        lr_schedule=args.lr_schedule,
     )
     summary = train(config, options, resume=args.resume)
     code = 130 if summary["stopped"] == "interrupted" else 1 if summary["skipped"] else 0
@@ -708,6 +709,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("SEMITONES", "DB_PER_OCTAVE"),
         help="with --objective inverse: re-tune each component's one-shots by up to "
         "SEMITONES (metal a third of it) and tilt their EQ by up to DB_PER_OCTAVE, per item",
+    )
+    p.add_argument(
+        "--lr-schedule",
+        default="constant",
+        choices=LR_SCHEDULES,
+        help="cosine: the learning rate falls from the configuration's to 0 at --steps "
+        "(resuming with another --steps reshapes the rest of the curve)",
     )
     p.add_argument(
         "--crashes",

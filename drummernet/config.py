@@ -42,6 +42,8 @@ from drummernet.errors import ConfigError
 SAMPLE_RATE = 16000
 #: What a training run optimises (``train --objective``; see ``training/trainer.py``).
 OBJECTIVES = ("reconstruction", "inverse")
+#: Learning-rate schedules of training (``training.step.learning_rate``).
+LR_SCHEDULES = ("constant", "cosine")
 #: Taps of the ``lite`` body's decimation low-pass (its receptive field counts them).
 LITE_LOWPASS_TAPS = 63
 

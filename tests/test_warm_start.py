@@ -2,6 +2,7 @@
 targets (datasets/synthesized.py) and the objective that inverts the synthesizer."""
 
 import csv
+import itertools
 import json
 
 import mido
@@ -19,7 +20,7 @@ from drummernet.datasets.render import render_hits, write_labels
 from drummernet.datasets.synthesized import REVOICINGS, SynthesizedSegments, revoice
 from drummernet.kits.library import get_kit
 from drummernet.model import load_model
-from drummernet.training.step import inverse_loss, widen_targets
+from drummernet.training.step import inverse_loss, learning_rate, widen_targets
 
 TINY_LITE = dict(lite_channels=8, lite_gru_units=4, lite_dilations=(1, 2), batch_size=2,
                  segment_seconds=1.0)  # fmt: skip
@@ -167,7 +168,7 @@ def test_cli_trains_the_warm_start_and_validates_every_class(midi_dir, tmp_path,
     code = main(["train", str(midi_dir), "--objective", "inverse", "--config", "lite",
                  "--out", str(run), "--steps", "2", "--kit", "fluidr3-standard", "--quiet",
                  "--validation", str(labeled_set(tmp_path / "val")),
-                 "--validation-classes", "all", *tiny])  # fmt: skip
+                 "--validation-classes", "all", "--lr-schedule", "cosine", *tiny])  # fmt: skip
     assert code == 1  # broken.mid is reported as skipped
     assert "broken.mid" in capsys.readouterr().err
     with open(run / "validation.csv") as f:
@@ -175,6 +176,19 @@ def test_cli_trains_the_warm_start_and_validates_every_class(midi_dir, tmp_path,
     assert {"KD", "SD", "TT", "CY", "mean", "mean_all"} <= set(rows[0])
     assert [r["step"] for r in rows] == ["0", "2"]
     assert load_model(run / "last.pt").metadata["objective"] == "inverse"
+    last = torch.load(sorted((run / "checkpoints").iterdir())[-1], weights_only=False)
+    base = get_preset("lite").learning_rate
+    # the second of two steps ran at half the rate, on the way down to 0
+    assert last["optimizer"]["param_groups"][0]["lr"] == pytest.approx(base / 2)
+
+
+def test_cosine_schedule_falls_from_the_rate_to_zero():
+    rates = [learning_rate(4e-4, s, 100, "cosine") for s in range(101)]
+    assert rates[0] == 4e-4 and rates[50] == pytest.approx(2e-4) and rates[100] == 0.0
+    assert all(a > b for a, b in itertools.pairwise(rates))
+    assert learning_rate(4e-4, 70, 100) == 4e-4
+    with pytest.raises(ValueError, match="cosine"):
+        learning_rate(4e-4, 1, 10, "linear")
 
 
 def test_split_is_for_midi_only(tmp_path, capsys):

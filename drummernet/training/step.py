@@ -11,9 +11,12 @@ checkpoints; the loops in :mod:`trainer` and :mod:`adapt` do.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
+from drummernet.config import LR_SCHEDULES
 from drummernet.losses import OnsetSpectrumLoss
 from drummernet.synth import Synthesizer
 
@@ -61,6 +64,18 @@ def inverse_loss(
     scores = net(audio, scores=True)[..., : target.shape[-1]]
     weight = torch.tensor(pos_weight, dtype=scores.dtype, device=scores.device)
     return F.binary_cross_entropy_with_logits(scores, widen_targets(target), pos_weight=weight)
+
+
+def learning_rate(base: float, step: int, steps: int, schedule: str = "constant") -> float:
+    """The learning rate of step ``step`` (0-based) of a run of ``steps``: ``base``
+    throughout (``"constant"``), or decayed from ``base`` to 0 along half a cosine
+    (``"cosine"``)."""
+    if schedule == "constant":
+        return base
+    if schedule == "cosine":
+        return 0.5 * base * (1.0 + math.cos(math.pi * min(step, steps) / max(1, steps)))
+    raise ValueError(f"unknown learning-rate schedule {schedule!r}; choose one of: "
+                     f"{', '.join(LR_SCHEDULES)}")  # fmt: skip
 
 
 def optimise(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> float:

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from drummernet.config import OBJECTIVES, Config
+from drummernet.config import LR_SCHEDULES, OBJECTIVES, Config
 from drummernet.datasets.annotations import load_dataset
 from drummernet.datasets.synthesized import SynthesizedSegments, Voicing
 from drummernet.datasets.unlabeled import UnlabeledSegments
@@ -56,7 +56,7 @@ from drummernet.training.checkpoints import (
     read_weights,
     save_checkpoint,
 )
-from drummernet.training.step import inverse_loss, optimise, train_step
+from drummernet.training.step import inverse_loss, learning_rate, optimise, train_step
 
 #: The synthesizer's kits by default: the FluidR3 presets shipped in the package.
 SYNTH_KITS = (
@@ -97,6 +97,7 @@ class TrainOptions:
     validation_classes: str = "paper"  # "all" adds TT, CY and their mean to validation
     voicing: tuple[float, float] = (0.0, 0.0)  # "inverse": re-tuning (semitones), EQ (dB/oct)
     crashes: float | None = None  # "inverse": a crash on a kick inside an item, probability
+    lr_schedule: str = "constant"  # or "cosine": to 0 at `steps` (see step.learning_rate)
 
 
 def kit_tensor(names: list[str], config: Config) -> tuple[torch.Tensor, list[str]]:
@@ -203,6 +204,9 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
     if options.objective not in OBJECTIVES:
         raise DrummerNetError(f"unknown objective {options.objective!r}; choose one of: "
                               f"{', '.join(OBJECTIVES)}")  # fmt: skip
+    if options.lr_schedule not in LR_SCHEDULES:
+        raise DrummerNetError(f"unknown learning-rate schedule {options.lr_schedule!r}; "
+                              f"choose one of: {', '.join(LR_SCHEDULES)}")  # fmt: skip
     if options.split is not None and options.objective != "inverse":
         raise DrummerNetError("--split picks MIDI of the Groove MIDI Dataset: it applies to "
                               "--objective inverse only")  # fmt: skip
@@ -231,6 +235,10 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
     with _stop_on_sigterm(enabled=lead or world == 1) as stop:
         try:
             for batch in loader:
+                rate = learning_rate(config.learning_rate, run.step, options.steps,
+                                     options.lr_schedule)  # fmt: skip
+                for group in run.optimizer.param_groups:
+                    group["lr"] = rate
                 loss = step(batch)
                 run.step += 1
                 log.step(loss)
