@@ -90,4 +90,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from drummernet.errors import DrummerNetError
+
+    try:
+        main()
+    except DrummerNetError as exc:  # a missing checkpoint or validation set: one line
+        raise SystemExit(f"warm_start: {exc}") from None

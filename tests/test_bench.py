@@ -114,3 +114,12 @@ def test_adapt_speed_bench(tmp_path):
     result = json.loads(path.read_text())
     assert result["audio_minutes"] == pytest.approx(1 / 3, abs=0.01)
     assert result["wall_seconds"] > 0 and "adapted on 1 file(s)" in result["output"]
+
+
+def test_warm_start_bench_names_a_missing_checkpoint_in_one_line(tmp_path):
+    missing = tmp_path / "step-00000250.ckpt"
+    result = subprocess.run([sys.executable, str(BENCH / "warm_start.py"), str(missing),
+                             "--validation", str(EXAMPLES), "--out", str(tmp_path)],
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"warm_start: {missing}: checkpoint not found"

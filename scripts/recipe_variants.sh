@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Train one variant of the default recipe (issue 16) and score its checkpoints on the
+# validation render, every class, thresholds tuned there (validation only).
+#
+#   scripts/recipe_variants.sh GMD_ROOT KITS_ROOT WORK_DIR VARIANT [STEPS]
+#
+# WORK_DIR is a folder of scripts/train_default.sh (its gmd-validation render is used).
+# VARIANT:
+#   base        the shipped recipe (scripts/train_default.sh's training command)
+#   kits        + 5 General MIDI SoundFont kits (Debian packages
+#               musescore-general-soundfont-small, timgm6mb-soundfont), built here
+#   crash       + `--crashes 0.4`: a crash on a kick inside 40 % of the items
+#   kits-crash  both
+#   cosine      + `--lr-schedule cosine` (to 0 at STEPS)
+# Each writes WORK_DIR/variants/VARIANT/ (the run) and VARIANT-STEP.json (the scores of
+# checkpoints 750 and STEPS, `drummernet evaluate --tune-on ... --classes all`).
+# Results of 2026-12-03: bench/results/recipe-variants-2026-12-03/README.md.
+set -euo pipefail
+GMD=$1 K=$2 WORK=$3 VARIANT=$4 STEPS=${5:-1000}
+PY=${PYTHON:-python3}
+OUT=$WORK/variants
+mkdir -p "$OUT" "$K/extra"
+args=()
+for k in standard room power electronic tr808 jazz brush; do args+=(--kit "fluidr3-$k"); done
+for k in forzee-stereo-drumkit the-black-pearl-1-0 colomboacousticdrumkit millo-multilayered2 \
+         millo-multilayered3 varibreaks electricempirekit hardelectro1; do
+    args+=(--kit "$K/hydrogen-$k")
+done
+extra_kits() {  # the presets of the two SoundFonts that sound unlike each other and FluidR3
+    local sf program
+    for spec in /usr/share/sounds/sf3/MuseScore_General_Lite.sf3:musescore:0,16,48 \
+                /usr/share/sounds/sf2/TimGM6mb.sf2:timgm6mb:0,25; do
+        IFS=: read -r sf name programs <<< "$spec"
+        [ -f "$sf" ] || { echo "missing $sf (apt-get install musescore-general-soundfont-small timgm6mb-soundfont)" >&2; exit 1; }
+        for program in ${programs//,/ }; do
+            [ -f "$K/extra/$name-$program/kit.json" ] || $PY -m drummernet.cli kits build soundfont \
+                "$sf" --program "$program" --name "$name-$program" --out "$K/extra" >/dev/null
+            args+=(--kit "$K/extra/$name-$program")
+        done
+    done
+}
+case $VARIANT in
+    base) ;;
+    kits) extra_kits ;;
+    crash) args+=(--crashes 0.4) ;;
+    kits-crash) extra_kits; args+=(--crashes 0.4) ;;
+    cosine) args+=(--lr-schedule cosine) ;;
+    *) echo "unknown variant $VARIANT" >&2; exit 2 ;;
+esac
+resume=()
+[ -d "$OUT/$VARIANT/checkpoints" ] && resume=(--resume)
+$PY -m drummernet.cli train "$GMD" --split train --objective inverse --config inverse \
+    "${args[@]}" --out "$OUT/$VARIANT" --steps "$STEPS" --workers 1 \
+    --validation "$WORK/gmd-validation" --validation-classes all --validate-every 250 \
+    --checkpoint-every 250 --keep 100 "${resume[@]}"
+for step in 750 "$STEPS"; do
+    model=$OUT/$VARIANT-$step.pt
+    $PY scripts/export_checkpoint.py "$OUT/$VARIANT/checkpoints/step-$(printf %08d "$step").ckpt" "$model"
+    $PY -m drummernet.cli evaluate "$WORK/gmd-validation" --model "$model" \
+        --tune-on "$WORK/gmd-validation" --classes all --max-seconds 60 -o "${model%.pt}.json"
+done
