@@ -123,3 +123,19 @@ def test_warm_start_bench_names_a_missing_checkpoint_in_one_line(tmp_path):
                             capture_output=True, text=True)  # fmt: skip
     assert result.returncode == 1
     assert result.stderr.strip() == f"warm_start: {missing}: checkpoint not found"
+
+
+def test_cymbal_errors_bench_accounts_for_every_cymbal_reported(tmp_path):
+    out = run("cymbal_errors.py", EXAMPLES, "--tracks", "1", "--max-seconds", "20",
+              "--out", tmp_path)  # fmt: skip
+    (path,) = tmp_path.glob("cymbal_errors-*.json")
+    report = json.loads(path.read_text())
+    assert "written" in out and report["tracks"] == 1
+    rows = [r for r in (EXAMPLES / "gmd-rock-100bpm.csv").read_text().splitlines()[1:]
+            if float(r.split(",")[0]) < 20]  # fmt: skip
+    for slot in ("CY_RDC", "CY_CRC", "HH_OHH"):
+        assert report["referenced"].get(slot, 0) == sum(r.split(",")[1] == slot for r in rows)
+        false = sum(report["false_alarms_near"][slot].values())
+        assert report["hits"].get(slot, 0) + false == report["reported"].get(slot, 0)
+    crashes = sum(r.split(",")[1] == "CY_CRC" for r in rows)
+    assert report["crashes"] == crashes
