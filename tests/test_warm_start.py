@@ -200,6 +200,16 @@ def test_split_is_for_midi_only(tmp_path, capsys):
     assert not (tmp_path / "r").exists()  # refused before the run folder is made
 
 
+@pytest.mark.parametrize("flags", [["--crashes", "1.5"], ["--crashes", "-0.1"]])
+def test_a_crash_probability_outside_0_1_is_refused_in_one_line(midi_dir, tmp_path, capsys, flags):
+    code = main(["train", str(midi_dir), "--objective", "inverse", "--out",
+                 str(tmp_path / "r"), "--steps", "1", "--quiet", *flags])  # fmt: skip
+    assert code != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--crashes is a probability" in err[0]
+    assert not (tmp_path / "r").exists()
+
+
 def test_voicing_retunes_drums_more_than_metal_and_identity_draws_nothing():
     from drummernet.datasets.synthesized import NO_VOICING, Voicing
 

@@ -204,6 +204,8 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
     if options.objective not in OBJECTIVES:
         raise DrummerNetError(f"unknown objective {options.objective!r}; choose one of: "
                               f"{', '.join(OBJECTIVES)}")  # fmt: skip
+    if options.crashes is not None and not 0.0 <= options.crashes <= 1.0:
+        raise DrummerNetError(f"--crashes is a probability, from 0 to 1; got {options.crashes}")
     if options.lr_schedule not in LR_SCHEDULES:
         raise DrummerNetError(f"unknown learning-rate schedule {options.lr_schedule!r}; "
                               f"choose one of: {', '.join(LR_SCHEDULES)}")  # fmt: skip
@@ -235,10 +237,7 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
     with _stop_on_sigterm(enabled=lead or world == 1) as stop:
         try:
             for batch in loader:
-                rate = learning_rate(config.learning_rate, run.step, options.steps,
-                                     options.lr_schedule)  # fmt: skip
-                for group in run.optimizer.param_groups:
-                    group["lr"] = rate
+                run.set_learning_rate()
                 loss = step(batch)
                 run.step += 1
                 log.step(loss)
@@ -413,6 +412,13 @@ class _Run:
     @property
     def items(self) -> int:
         return self.step * self.items_per_step
+
+    def set_learning_rate(self) -> None:
+        """Give the optimizer the rate of the step about to be taken (``lr_schedule``)."""
+        rate = learning_rate(self.config.learning_rate, self.step, self.options.steps,
+                             self.options.lr_schedule)  # fmt: skip
+        for group in self.optimizer.param_groups:
+            group["lr"] = rate
 
     def minutes(self) -> float:
         """Minutes this session has run (not counting earlier sessions of the run)."""
