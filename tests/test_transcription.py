@@ -124,10 +124,12 @@ def test_lite_chunks_need_only_the_receptive_field_as_context():
         audio[onset : onset + 2000] += rng.standard_normal(2000) * np.exp(-np.arange(2000) / 300)
     whole = activations(model, audio, chunk_s=60, context_s=0)
     assert np.count_nonzero(whole > 1e-3) > 300
-    np.testing.assert_allclose(activations(model, audio, chunk_s=1.024), whole, atol=1e-5)
-    # without context the chunks' edges differ
+    # equal up to float32 rounding: the scaled scores reach ~350, and on some CPUs the
+    # convolutions of a chunk and of the whole sum in another order (up to 1.5e-4 seen)
+    np.testing.assert_allclose(activations(model, audio, chunk_s=1.024), whole, atol=1e-3)
+    # without context the chunks' edges differ by far more than that
     short = activations(model, audio, chunk_s=1.024, context_s=0)
-    assert np.abs(short - whole).max() > 1e-4
+    assert np.abs(short - whole).max() > 0.1
 
 
 @pytest.mark.parametrize("preset", ["conv", "paper", "fast", "lite", "inverse"])
