@@ -50,7 +50,6 @@ def main() -> None:
     args = parser.parse_args()
 
     from drummernet.audio import load_audio
-    from drummernet.components import COMPONENTS
     from drummernet.datasets.annotations import load_dataset
     from drummernet.transcription import get_model, transcribe
 
@@ -72,10 +71,11 @@ def main() -> None:
             counts["referenced"][slot] += len(reference.get(slot, ()))
             counts["hits"][slot] += len(estimate) - sum(found.values())
         curves = result.activations.astype(np.float32)
+        rows = {c: k for k, c in enumerate(result.components)}
         for time in reference.get("CY_CRC", ()):
             frame = round(time * result.frame_rate)
             span = slice(max(0, frame - 20), frame + 50)
-            at_crash.append([float(curves[COMPONENTS.index(c), span].max()) for c in AT_CRASH])
+            at_crash.append([float(curves[rows[c], span].max()) for c in AT_CRASH])
     peaks = np.array(at_crash).reshape(-1, len(AT_CRASH))
     report = {
         "dataset": args.dataset,

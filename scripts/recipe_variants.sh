@@ -20,12 +20,8 @@ GMD=$1 K=$2 WORK=$3 VARIANT=$4 STEPS=${5:-1000}
 PY=${PYTHON:-python3}
 OUT=$WORK/variants
 mkdir -p "$OUT" "$K/extra"
-args=()
-for k in standard room power electronic tr808 jazz brush; do args+=(--kit "fluidr3-$k"); done
-for k in forzee-stereo-drumkit the-black-pearl-1-0 colomboacousticdrumkit millo-multilayered2 \
-         millo-multilayered3 varibreaks electricempirekit hardelectro1; do
-    args+=(--kit "$K/hydrogen-$k")
-done
+. "$(dirname "$0")/recipe_kits.sh"  # synth_args: the shipped recipe's kits
+args=("${synth_args[@]}")
 extra_kits() {  # the presets of the two SoundFonts that sound unlike each other and FluidR3
     local sf program
     for spec in /usr/share/sounds/sf3/MuseScore_General_Lite.sf3:musescore:0,16,48 \
@@ -55,7 +51,7 @@ $PY -m drummernet.cli train "$GMD" --split train --objective inverse --config in
     --checkpoint-every 250 --keep 100 "${resume[@]}"
 for step in 750 "$STEPS"; do
     model=$OUT/$VARIANT-$step.pt
-    $PY scripts/export_checkpoint.py "$OUT/$VARIANT/checkpoints/step-$(printf %08d "$step").ckpt" "$model"
+    $PY "$(dirname "$0")/export_checkpoint.py" "$OUT/$VARIANT/checkpoints/step-$(printf %08d "$step").ckpt" "$model"
     $PY -m drummernet.cli evaluate "$WORK/gmd-validation" --model "$model" \
         --tune-on "$WORK/gmd-validation" --classes all --max-seconds 60 -o "${model%.pt}.json"
 done

@@ -26,14 +26,7 @@
 set -euo pipefail
 GMD=$1 K=$2 WORK=$3 MINUTES=${4:-100000} STEPS=${5:-3200}
 PY=${PYTHON:-python3}
-FLUIDR3_KITS=(standard room power electronic tr808 jazz brush)
-TRAIN_KITS=(forzee-stereo-drumkit the-black-pearl-1-0 colomboacousticdrumkit millo-multilayered2
-            millo-multilayered3 varibreaks electricempirekit hardelectro1)
-HELD_OUT_KITS=(bja-pacific millo-drums-v-1 rumpf-kit-z01-gm audiophob)
-synth_args=() held_args=()
-for k in "${FLUIDR3_KITS[@]}"; do synth_args+=(--kit "fluidr3-$k"); done
-for k in "${TRAIN_KITS[@]}"; do synth_args+=(--kit "$K/hydrogen-$k"); done
-for k in "${HELD_OUT_KITS[@]}"; do held_args+=(--kit "$K/hydrogen-$k"); done
+. "$(dirname "$0")/recipe_kits.sh"  # synth_args, held_args
 held_fallbacks=(--fallback "$K/hydrogen-millo-drums-v-1" --fallback "$K/hydrogen-audiophob")
 for split_seed in validation:1 test:2; do
     split=${split_seed%:*} seed=${split_seed#*:}

@@ -168,9 +168,9 @@ class SynthesizedSegments(torch.utils.data.Dataset):
     hop : samples per target frame (the network's ``upsample_factor``)
     preroll_s : hits this long before the item are rendered too (their tails ring in)
     voicing : how far each component's one-shots are re-tuned and re-equalised per item
-    crashes : probability that an item's crash doubles one of its kicks, drawn among
-        the kicks inside the item; None: :data:`DOUBLINGS` (the window's first kick,
-        which may fall in the preroll)
+    crashes : probability of each of :data:`DOUBLINGS` (a crash beside a kick), the
+        kick drawn among those inside the item; None: :data:`DOUBLINGS` as they are
+        (the stretch's first kick, which may fall in the preroll)
     """
 
     def __init__(
@@ -228,8 +228,8 @@ class SynthesizedSegments(torch.utils.data.Dataset):
         """A random stretch's hits, re-voiced (see :func:`revoice`)."""
         if self.crashes is None:
             return revoice(self._window(rng), rng)
-        doubling = (("KD_KD", "CY_CRC", self.crashes),)
-        return revoice(self._window(rng), rng, doubling, after_s=self.preroll_s)
+        doublings = [(of, add, self.crashes) for of, add, _ in DOUBLINGS]
+        return revoice(self._window(rng), rng, doublings, after_s=self.preroll_s)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         """``(samples,)`` float32 audio with peak 1 and ``(K, samples // hop)`` targets."""
