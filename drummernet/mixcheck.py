@@ -48,7 +48,7 @@ def harmonic_to_percussive_db(audio: np.ndarray, sample_rate: int = SAMPLE_RATE)
 
     The parts are those of ``librosa.decompose.hpss(spectrum, kernel_size=17)``
     (median filters across time and across frequency, soft masks of power 2),
-    computed here with ``scipy.ndimage`` directly: the check runs on every
+    computed here with :func:`drummernet.medians.running_median`: the check runs on every
     transcription, and importing librosa would cost it seconds. A test holds the
     two to the same value.
 
@@ -63,14 +63,14 @@ def harmonic_to_percussive_db(audio: np.ndarray, sample_rate: int = SAMPLE_RATE)
     -------
     float : ``10 log10(E_harmonic / E_percussive)``; ``-inf`` for silence.
     """
-    from scipy.ndimage import median_filter
+    from drummernet.medians import running_median  # scipy.ndimage: only when checking
 
     audio = np.asarray(audio, dtype=np.float32)[: round(CHECK_SECONDS * sample_rate)]
     if len(audio) < _N_FFT or not np.any(audio):
         return float("-inf")
     spectrum = power_spectrogram(audio, sample_rate)
-    across_time = median_filter(spectrum, size=(1, _KERNEL), mode="reflect")
-    across_frequency = median_filter(spectrum, size=(_KERNEL, 1), mode="reflect")
+    across_time = running_median(spectrum, _KERNEL, axis=1)
+    across_frequency = running_median(spectrum, _KERNEL, axis=0)
     # soft masks H^2 / (H^2 + P^2), shared half and half where both filters give 0
     h2, p2 = across_time.astype(np.float64) ** 2, across_frequency.astype(np.float64) ** 2
     total = h2 + p2

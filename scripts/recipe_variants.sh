@@ -12,6 +12,10 @@
 #   crash       + `--crashes 0.4`: a crash on a kick inside 40 % of the items
 #   kits-crash  both
 #   cosine      + `--lr-schedule cosine` (to 0 at STEPS)
+#   fast-linear the same recipe with the paper's U-net + GRU network (`fast`) instead of
+#               `lite`, its component GRU given 8 units and a linear output (the paper's
+#               single tanh unit cannot reach this objective's targets) and a sigmoid
+#               head, as `inverse` has (issue 15's equal-training comparison)
 # Each writes WORK_DIR/variants/VARIANT/ (the run) and VARIANT-STEP.json (the scores of
 # checkpoints 750 and STEPS, `drummernet evaluate --tune-on ... --classes all`).
 # Results of 2026-12-03: bench/results/recipe-variants-2026-12-03/README.md.
@@ -41,6 +45,7 @@ case $VARIANT in
     crash) args+=(--crashes 0.4) ;;
     kits-crash) extra_kits; args+=(--crashes 0.4) ;;
     cosine) args+=(--lr-schedule cosine) ;;
+    fast-linear) args+=(--config fast --set name=fast-linear --set activation=sigmoid --set component_gru_units=8) ;;
     *) echo "unknown variant $VARIANT" >&2; exit 2 ;;
 esac
 resume=()

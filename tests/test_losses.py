@@ -6,7 +6,7 @@ import torch
 
 from drummernet.config import get_preset
 from drummernet.losses import OnsetSpectrumLoss, PseudoCQT
-from drummernet.losses.spectral_ops import median_filter, percussive_mask
+from drummernet.losses.spectral_ops import _window_medians, median_filter, percussive_mask
 from drummernet.synth import Synthesizer
 
 SR = 16000
@@ -57,17 +57,32 @@ def test_target_features_can_be_reused():
         loss(a)
 
 
-def test_median_filter_matches_scipy_reflect_mode():
-    x = torch.rand(3, 40, 50, dtype=torch.float64)
+# float32 on the CPU takes the scipy path of _window_medians, float64 the unfold path
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_median_filter_matches_scipy_reflect_mode(dtype):
+    x = torch.randn(3, 40, 50, dtype=dtype)  # negative values too: the keys must order them
     for dim, size in ((-1, (1, 1, 31)), (-2, (1, 31, 1))):
         expected = scipy.ndimage.median_filter(x.numpy(), size=size, mode="reflect")
-        np.testing.assert_allclose(median_filter(x, 31, dim).numpy(), expected)
-    short = torch.rand(1, 5, 7, dtype=torch.float64)  # shorter than the kernel
+        np.testing.assert_array_equal(median_filter(x, 31, dim).numpy(), expected)
+    short = torch.rand(1, 5, 7, dtype=dtype)  # shorter than the kernel
     expected = scipy.ndimage.median_filter(short.numpy(), size=(1, 1, 31), mode="reflect")
-    np.testing.assert_allclose(median_filter(short, 31, -1).numpy(), expected)
+    np.testing.assert_array_equal(median_filter(short, 31, -1).numpy(), expected)
 
 
-def test_median_filter_gradient_goes_to_each_window_median():
+def test_median_filter_paths_agree_on_values_and_sources():
+    torch.manual_seed(3)
+    x = torch.randn(4, 9, 300) * 1e3
+    x[0, 0, :40] = 0.0  # ties: the median is a value both paths agree on
+    fast, fast_index = _window_medians(x, 31)
+    slow, slow_index = _window_medians(x.double(), 31)
+    assert torch.equal(fast.double(), slow)
+    assert torch.equal(x.gather(-1, fast_index), fast)  # each median is the element named
+    untied = (slice(1, None),)
+    assert torch.equal(fast_index[untied], slow_index[untied])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_median_filter_gradient_goes_to_each_window_median(dtype):
     # reference: autograd through the padded, unfolded tensor (size 3: "reflect"
     # padding repeats the edge value once at each end)
     def unfolded(x, dim):
@@ -76,8 +91,8 @@ def test_median_filter_gradient_goes_to_each_window_median():
 
     torch.manual_seed(0)
     for dim in (-1, -2):
-        x = torch.rand(2, 6, 9, dtype=torch.float64, requires_grad=True)
-        weights = torch.randn(2, 6, 9, dtype=torch.float64)
+        x = torch.rand(2, 6, 9, dtype=dtype, requires_grad=True)
+        weights = torch.randn(2, 6, 9, dtype=dtype)
         ours = median_filter(x, 3, dim)
         reference = unfolded(x, dim)
         torch.testing.assert_close(ours, reference)
