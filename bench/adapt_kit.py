@@ -9,7 +9,12 @@ KD SD HH, the model's own peak picking) by
 - ``network``: adapt with the kit not fitted (the network alone, on the rhythms
   played through the starting kits);
 - ``kit``: adapt fitting the kit (the default);
-- ``per-file``: adapt fitting one kit and one model per track (``adapt --per-file``).
+- ``per-file``: adapt fitting one kit and one model per track (``adapt --per-file``);
+- ``kit-retune``: ``kit``, then the thresholds chosen on drum rhythms rendered
+  through the fitted kit (``AdaptOptions.retune_tracks``; no label of the audio);
+- ``tuned``: the model unadapted, its per-class thresholds chosen on the scored
+  tracks' own labels (``tune_peak_picking``): not a method a user has, but the
+  most that re-tuning the thresholds to a kit could add.
 
 Where the group's true kit is known (a rendered set), the spectral distance of
 the starting and the fitted KD, SD and HH one-shots to the true ones is reported.
@@ -33,7 +38,7 @@ from pathlib import Path
 from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ("base", "network", "kit", "per-file")
+METHODS = ("base", "network", "kit", "kit-retune", "per-file", "tuned")
 PAPER = ("KD", "SD", "HH")
 
 
@@ -81,6 +86,20 @@ def scores(models: list, tracks: list, seconds: float) -> dict:
     return {k: round(report["paper"][k], 4) for k in (*PAPER, "mean") if k in report["paper"]}
 
 
+def tuned_scores(model, tracks: list, seconds: float) -> dict:
+    """As :func:`scores` for ``model`` on every track, with each class's threshold the
+    one of highest F1 on these very tracks; and the thresholds chosen."""
+    from drummernet.evaluation.runner import model_activations, score_activations, tune_peak_picking
+    from drummernet.transcription.notes import PeakPicking
+
+    runs = model_activations(model, tracks, max_seconds=seconds)
+    names = [t.name for t in tracks]
+    peaks, info = tune_peak_picking(runs, names, PeakPicking.for_model(model))
+    f1 = score_activations(runs, names, peaks)["paper"]
+    return {"f1": {k: round(f1[k], 4) for k in (*PAPER, "mean") if k in f1},
+            "chosen": info["chosen"]}  # fmt: skip
+
+
 def kit_distances(kit_folder: Path, true_kit: Path, fitted: dict) -> dict:
     """Spectral distance (dB) to the true kit's KD, SD and HH one-shots of the one
     each started from and of the fitted one."""
@@ -110,7 +129,11 @@ def run_group(model, tracks, methods, seconds, steps, work: Path, true_kit: Path
         if method == "base":
             out[method] = {"f1": scores([model] * len(tracks), tracks, seconds)}
             continue
-        options = AdaptOptions(steps=steps, fit_kit=method != "network", progress=False)
+        if method == "tuned":
+            out[method] = tuned_scores(model, tracks, seconds)
+            continue
+        options = AdaptOptions(steps=steps, fit_kit=method != "network", progress=False,
+                               retune_tracks=16 if method == "kit-retune" else 0)  # fmt: skip
         if method == "per-file":
             results = adapt_per_file(model, files, work / "per-file", options=options)
             errors = [r for r in results.values() if isinstance(r, str)]
@@ -123,8 +146,9 @@ def run_group(model, tracks, methods, seconds, steps, work: Path, true_kit: Path
             result = adapt(model, files, target, options=options)
             models = [load_model(target)] * len(files)
             summary = {"kept_step": result["kept_step"], "history": result["history"],
-                       "fitted": result["fitted"]}  # fmt: skip
-            if method == "kit" and true_kit:
+                       "fitted": result["fitted"],
+                       "peak_picking": result.get("peak_picking")}  # fmt: skip
+            if method.startswith("kit") and true_kit:
                 summary["distance_to_true_kit_db"] = kit_distances(
                     kit_folder_of(target), true_kit, result["fitted"]
                 )

@@ -98,14 +98,19 @@ def test_warm_start_bench_scores_a_checkpoint_under_the_sigmoid_head(tmp_path):
 
 
 def test_adapt_kit_bench(tmp_path):
-    """Adapting on the example loop, scored before and after; the true kit is known."""
+    """Adapting on the example loop, scored before and after; the true kit is known;
+    thresholds chosen on the scored track itself do at least as well as the model's own
+    (the grid holds them)."""
     out = run("adapt_kit.py", EXAMPLES, "--tracks", "1", "--seconds", "22", "--steps", "2",
-              "--methods", "base", "kit", "--kits", EXAMPLES.parent / "kits" / "data",
+              "--methods", "base", "kit", "tuned", "--kits", EXAMPLES.parent / "kits" / "data",
               "--out", tmp_path)  # fmt: skip
     (path,) = tmp_path.glob("adapt_kit-*.json")
     group = json.loads(path.read_text())["groups"]["fluidr3-standard"]
     assert set(group["base"]["f1"]) == {"KD", "SD", "HH", "mean"} and "| kit |" in out
     assert group["kit"]["distance_to_true_kit_db"]["SD_SD"]["fitted"] >= 0
+    assert set(group["tuned"]["chosen"]) == {"KD", "SD", "HH"}
+    for label in ("KD", "SD", "HH"):
+        assert group["tuned"]["f1"][label] >= group["base"]["f1"][label]
 
 
 def test_adapt_speed_bench(tmp_path):
