@@ -10,8 +10,6 @@ KD SD HH, the model's own peak picking) by
   played through the starting kits);
 - ``kit``: adapt fitting the kit (the default);
 - ``per-file``: adapt fitting one kit and one model per track (``adapt --per-file``);
-- ``kit-retune``: ``kit``, then the thresholds chosen on drum rhythms rendered
-  through the fitted kit (``AdaptOptions.retune_tracks``; no label of the audio);
 - ``tuned``: the model unadapted, its per-class thresholds chosen on the scored
   tracks' own labels (``tune_peak_picking``): not a method a user has, but the
   most that re-tuning the thresholds to a kit could add.
@@ -38,7 +36,7 @@ from pathlib import Path
 from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ("base", "network", "kit", "kit-retune", "per-file", "tuned")
+METHODS = ("base", "network", "kit", "per-file", "tuned")
 PAPER = ("KD", "SD", "HH")
 
 
@@ -132,8 +130,7 @@ def run_group(model, tracks, methods, seconds, steps, work: Path, true_kit: Path
         if method == "tuned":
             out[method] = tuned_scores(model, tracks, seconds)
             continue
-        options = AdaptOptions(steps=steps, fit_kit=method != "network", progress=False,
-                               retune_tracks=16 if method == "kit-retune" else 0)  # fmt: skip
+        options = AdaptOptions(steps=steps, fit_kit=method != "network", progress=False)
         if method == "per-file":
             results = adapt_per_file(model, files, work / "per-file", options=options)
             errors = [r for r in results.values() if isinstance(r, str)]
@@ -146,9 +143,8 @@ def run_group(model, tracks, methods, seconds, steps, work: Path, true_kit: Path
             result = adapt(model, files, target, options=options)
             models = [load_model(target)] * len(files)
             summary = {"kept_step": result["kept_step"], "history": result["history"],
-                       "fitted": result["fitted"],
-                       "peak_picking": result.get("peak_picking")}  # fmt: skip
-            if method.startswith("kit") and true_kit:
+                       "fitted": result["fitted"]}  # fmt: skip
+            if method == "kit" and true_kit:
                 summary["distance_to_true_kit_db"] = kit_distances(
                     kit_folder_of(target), true_kit, result["fitted"]
                 )

@@ -84,8 +84,6 @@ class AdaptOptions:
     held_segments: int = 16
     seed: int = 0
     fit_kit: bool = True
-    retune_tracks: int = 0  # > 0: thresholds chosen on this many rhythms through the kit
-    retune_seconds: float = 30.0  # ... the first this many seconds of each
     progress: bool = True
 
 
@@ -299,13 +297,6 @@ def adapt(
         "options": {k: v for k, v in asdict(options).items() if k != "progress"},
     }
     net.metadata = {**model.metadata, "adaptation": summary}
-    if options.retune_tracks > 0:
-        say(f"choosing thresholds on {options.retune_tracks} rhythms played through the "
-            + ("fitted kit" if options.fit_kit else "starting kit"))  # fmt: skip
-        peaks = retuned_peak_picking(net, held_kit, options.retune_tracks,
-                                     options.retune_seconds, options.seed)  # fmt: skip
-        net.metadata["peak_picking"] = peaks
-        summary["peak_picking"] = peaks
     save_model(net, out_path, net.metadata)
     write_text(out_path.with_suffix(".md"), _card(summary, out_path))
     return summary
@@ -344,32 +335,6 @@ def _train_network(
     net.load_state_dict(blend(model.state_dict(), best_state, options.blend))
     after = eval_loss(net, synth, loss_fn, held)  # of the weights saved
     return net.eval(), best_step, history, after
-
-
-def retuned_peak_picking(
-    net: AnalysisNetwork, kit: Kit, tracks: int, seconds: float, seed: int = 0
-) -> dict:
-    """``net``'s peak picking (its metadata's ``peak_picking``) with the thresholds of
-    the paper's classes chosen on drum rhythms (:data:`RHYTHMS`, the first ``seconds``
-    of ``tracks`` of them) rendered through ``kit``: the labels are those of the MIDI
-    the audio is made from, never of the user's audio."""
-    import tempfile
-
-    from drummernet.datasets.annotations import load_dataset
-    from drummernet.datasets.render import midi_jobs, render_set
-    from drummernet.evaluation.runner import model_activations, tune_peak_picking
-    from drummernet.transcription.notes import PeakPicking
-
-    current = PeakPicking.for_model(net)
-    with tempfile.TemporaryDirectory() as work:
-        jobs = midi_jobs([RHYTHMS], [str(kit.path)], seed=seed, limit=tracks)
-        render_set(jobs, work, fallbacks=(str(kit.path),), seed=seed,
-                   sample_rate=net.config.sample_rate, overwrite=True)  # fmt: skip
-        rendered = load_dataset(work)
-        runs = model_activations(net, rendered, max_seconds=seconds)
-        tuned, _ = tune_peak_picking(runs, [t.name for t in rendered], current)
-    return {**asdict(current), "deltas": {**current.deltas, **tuned.deltas},
-            "add_components": {k: list(v) for k, v in tuned.add_components.items()}}  # fmt: skip
 
 
 def adapt_per_file(
