@@ -55,7 +55,7 @@ def _window_medians(x: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Ten
     edges) and, for each, the index along that axis of the element it is.
 
     float32 on the CPU goes through :func:`drummernet.medians.running_median` (scipy's
-    one-dimensional path, about ten times faster than sorting out each window): each
+    one-dimensional path, about ten times faster than a median of each window): each
     value is filtered as an int64 key whose high half orders like the float and whose
     low half is the element's position, so the median key gives the median and where
     it came from at once (ties go to the earlier element). Other dtypes and devices
