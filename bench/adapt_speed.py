@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -64,7 +66,7 @@ def main() -> None:
               "threads": args.threads, "wall_seconds": round(wall, 1),
               "peak_rss_mb": round(peak_mb), "cpu": os.cpu_count(),
               "output": done.stdout.strip()}  # fmt: skip
-    path = Path(args.out) / f"adapt_speed-{result['date']}.json"
+    path = dated_path(args.out, "adapt_speed")
     path.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1))
     print(f"wrote {path}")

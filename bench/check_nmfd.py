@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
 
 from drummernet.audio import load_audio
 from drummernet.evaluation.nmfd import class_templates, nmfd, spectrogram
@@ -72,9 +73,7 @@ def main() -> None:
         "same_onsets_per_component": same,
     }
     print(json.dumps(record, indent=1))
-    folder = Path(args.out)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"check_nmfd-{datetime.date.today().isoformat()}.json"
+    path = dated_path(args.out, "check_nmfd")
     path.write_text(json.dumps(record, indent=1) + "\n")
 
 

@@ -20,13 +20,13 @@ validation set) and used unchanged on the others, as ``drummernet evaluate
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
 from scipy.ndimage import maximum_filter1d
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,9 +117,7 @@ def main() -> None:
         print(f"{name:11s} " + "  ".join(
             f"{s}: {row[s]['paper']['mean']:.3f} (µ {row[s]['micro_mean']:.3f})" for s in sets
         ), flush=True)  # fmt: skip
-    folder = Path(args.out)
-    folder.mkdir(parents=True, exist_ok=True)
-    out = folder / f"peak_picking-{datetime.date.today().isoformat()}.json"
+    out = dated_path(args.out, "peak_picking")
     meta = {"model": args.model or "default", "chosen_on": first, "max_seconds": args.max_seconds}
     out.write_text(json.dumps({**meta, "variants": results}, indent=1))
     print(f"written {out}")
