@@ -81,7 +81,12 @@ def scores(models: list, tracks: list, seconds: float) -> dict:
     per_track = iter(models)
     report = evaluate_tracks(lambda audio: model_transcriber(next(per_track))(audio), tracks,
                              max_seconds=seconds)  # fmt: skip
-    return {k: round(report["paper"][k], 4) for k in (*PAPER, "mean") if k in report["paper"]}
+    return paper_f1(report["paper"])
+
+
+def paper_f1(summary: dict) -> dict:
+    """KD, SD, HH and their mean from a summary's ``paper`` part, rounded."""
+    return {k: round(summary[k], 4) for k in (*PAPER, "mean") if k in summary}
 
 
 def tuned_scores(model, tracks: list, seconds: float) -> dict:
@@ -93,8 +98,7 @@ def tuned_scores(model, tracks: list, seconds: float) -> dict:
     runs = model_activations(model, tracks, max_seconds=seconds)
     names = [t.name for t in tracks]
     peaks, info = tune_peak_picking(runs, names, PeakPicking.for_model(model))
-    f1 = score_activations(runs, names, peaks)["paper"]
-    return {"f1": {k: round(f1[k], 4) for k in (*PAPER, "mean") if k in f1},
+    return {"f1": paper_f1(score_activations(runs, names, peaks)["paper"]),
             "chosen": info["chosen"]}  # fmt: skip
 
 
