@@ -10,6 +10,8 @@ KD SD HH, the model's own peak picking) by
   played through the starting kits);
 - ``kit``: adapt fitting the kit (the default);
 - ``per-file``: adapt fitting one kit and one model per track (``adapt --per-file``);
+- ``oracle``: adapt with the network alone on the group's true kit, played
+  alone (a rendered set only): what a perfect kit fit would give;
 - ``tuned``: the model unadapted, its per-class thresholds chosen on the scored
   tracks' own labels (``tune_peak_picking``): not a method a user has, but the
   most that re-tuning the thresholds to a kit could add.
@@ -36,7 +38,7 @@ from pathlib import Path
 from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ("base", "network", "kit", "per-file", "tuned")
+METHODS = ("base", "network", "kit", "per-file", "tuned", "oracle")
 PAPER = ("KD", "SD", "HH")
 
 
@@ -134,7 +136,11 @@ def run_group(model, tracks, methods, seconds, steps, work: Path, true_kit: Path
         if method == "tuned":
             out[method] = tuned_scores(model, tracks, seconds)
             continue
-        options = AdaptOptions(steps=steps, fit_kit=method != "network", progress=False)
+        options = AdaptOptions(steps=steps, fit_kit=method == "kit" or method == "per-file",
+                               progress=False)  # fmt: skip
+        kit = true_kit if method == "oracle" else None
+        if method == "oracle" and not true_kit:
+            raise SystemExit("--methods oracle needs a rendered set (its true kits)")
         if method == "per-file":
             results = adapt_per_file(model, files, work / "per-file", options=options)
             errors = [r for r in results.values() if isinstance(r, str)]
@@ -144,7 +150,7 @@ def run_group(model, tracks, methods, seconds, steps, work: Path, true_kit: Path
             summary = {"kept_steps": [r["kept_step"] for r in results.values()]}
         else:
             target = work / f"{method}.pt"
-            result = adapt(model, files, target, options=options)
+            result = adapt(model, files, target, kit_folder=kit, options=options)
             models = [load_model(target)] * len(files)
             summary = {"kept_step": result["kept_step"], "history": result["history"],
                        "fitted": result["fitted"]}  # fmt: skip

@@ -7,13 +7,18 @@ the network for STEPS steps (batch 8, Adam 1e-4, the warm start's inverse
 objective) on renders through the kits of the variant, score KD SD HH at 100 and
 STEPS steps. Logs of the runs: ``bench/results/adapt-kit-2026-12-03/variants/``.
 
-Variants: ``base`` (no adaptation), ``oracle`` (the true kit), ``fit`` (the
-fitted kit alone, fitted from the 15 training kits), ``fitpk`` (alone, fitted
-from the 7 packaged kits), ``fit+syn`` / ``fitpk+pk`` (the fitted kit among
-those it was fitted from; ``fit+synx5``: listed 5 times, a quarter of the draws),
-a suffix ``@out``: only the network's output layer is fine-tuned; ``fitself`` /
-``fitselfpk`` (rhythms: the model's own
-transcription of the recordings instead of GMD train MIDI).
+Variants: ``base`` (no adaptation), ``oracle`` (the true kit; ``oracle+syn``: the
+true kit among the 15 training kits), ``fit`` (the fitted kit alone, fitted from
+the 15 training kits), ``fitpk`` (alone, fitted from the 7 packaged kits),
+``fit+syn`` / ``fitpk+pk`` (the fitted kit among those it was fitted from;
+``fit+synx5``: listed 5 times, a quarter of the draws), ``fit3+syn`` (as
+``fit+syn``, but only KD, SD and the closed hat keep their fitted one-shot),
+``fittop3`` / ``fittop3+syn`` (the 3 best candidates per component, each
+equalised, as 3 fitted kits), ``fitself`` / ``fitselfpk`` (rhythms: the model's own
+transcription of the recordings instead of GMD train MIDI). Suffixes: ``@out``
+(only the network's output layer is fine-tuned), ``@2r`` (a second round: the kit
+re-fitted to what the first round's network hears, the starting model fine-tuned
+on it).
 
     OMP_WAIT_POLICY=PASSIVE python bench/adapt_variants.py audiophob fit+syn 200 [validation LR]
 """
@@ -36,7 +41,7 @@ from drummernet.datasets.render import midi_files
 from drummernet.datasets.synthesized import Performance, SynthesizedSegments
 from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
 from drummernet.kits.builders import write_kit
-from drummernet.kits.fitting import fit_kit, spectral_distance
+from drummernet.kits.fitting import fit_kits, spectral_distance
 from drummernet.kits.library import get_kit
 from drummernet.training.step import inverse_loss, optimise
 from drummernet.transcription.api import get_model, transcribe
@@ -67,19 +72,24 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
         print("base", score(model))
         return
     audios = [load_audio(t.audio_path, cfg.sample_rate)[: 60 * cfg.sample_rate] for t in tracks]
-    heard = []
-    for audio in audios:
-        result = transcribe(audio, sr=cfg.sample_rate, model=model, classes="components",
-                            check_mix=False)  # fmt: skip
-        heard.append(result)
     truth = get_kit(f"{K}/hydrogen-{group}")
-    if method == "oracle":
-        kits = [str(truth.path)]
-    else:
+
+    def hear(net) -> list:
+        return [transcribe(audio, sr=cfg.sample_rate, model=net, classes="components",
+                           check_mix=False) for audio in audios]  # fmt: skip
+
+    def make_kits(heard: list, tag: str) -> list[str]:
+        if method.startswith("oracle"):
+            return [str(truth.path)] + (TRAINING if method == "oracle+syn" else [])
         pool = PACKAGED if "pk" in method.split("+")[0] else TRAINING
         candidates = [get_kit(k) for k in pool]
         onsets = [{c: r.onsets(c) for c in cfg.components} for r in heard]
-        shots, fits = fit_kit(audios, onsets, candidates, cfg.components)
+        top = int(method[6]) if method.startswith("fittop") else 1  # fittopN: the N best
+        fitted = fit_kits(audios, onsets, candidates, cfg.components, choices=top)
+        shots, fits = fitted[0]
+        if method.startswith("fit3"):  # only KD, SD and the closed hat keep their fit
+            for c in set(shots) - {"KD_KD", "SD_SD", "HH_CHH"}:
+                shots[c] = next(k for k in candidates if c in k.layers).one_shot(c)
         for c, f in fits.items():
             if c in truth.layers:
                 d0 = spectral_distance(candidates[0].one_shot(c), truth.one_shot(c))
@@ -87,31 +97,51 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
                 print(c, f.source, f.onsets, f.gain_db, f.shape_error_db,
                       f"dist first->truth {d0:.2f} fitted->truth {d1:.2f}")  # fmt: skip
         peak = max(float(np.max(np.abs(s))) for s in shots.values())
-        out = Path(f"/tmp/adapt-variants/kit-{group}-{method}")
+        out = Path(f"/tmp/adapt-variants/kit-{group}-{tag}")
         write_kit(out, out.name, {c: [(s * 0.9 / peak, 1, 127)] for c, s in shots.items()},
                   "fit", "n/a", "")  # fmt: skip
         share = 5 if method.endswith("x5") else 1  # x5: the fitted kit listed 5 times
         kits = [str(out)] * share + (pool if "+" in method else [])
+        for rank, (more, _) in enumerate(fitted[1:], 1):  # the next best candidates
+            folder = out.with_name(f"{out.name}-{rank}")
+            write_kit(folder, folder.name, {c: [(s * 0.9 / peak, 1, 127)] for c, s in more.items()},
+                      "fit", "n/a", "")  # fmt: skip
+            kits.insert(0, str(folder))
         print("fit s", round(time.time() - began, 1))
-    if method.startswith("fitself"):
-        hits = [tuple(Hit(e.time, e.component, e.velocity) for e in r.events) for r in heard]
-        midi = [Performance(str(i), h, max(x.time for x in h)) for i, h in enumerate(hits)]
-    else:
-        midi = [str(p) for p, _ in midi_files(["../shared/data/groove-midi"], "train")[:120]]
-    data = SynthesizedSegments(midi, kits, seconds=cfg.segment_seconds,
-                               sample_rate=cfg.sample_rate, hop=cfg.upsample_factor, seed=7,
-                               components=cfg.components)  # fmt: skip
-    net = copy.deepcopy(model).train()
-    trained = net.lite.output if head_only else net  # @out: the output layer alone
-    optimizer = torch.optim.Adam(trained.parameters(), lr=float(lr))
-    for step in range(1, steps + 1):
-        items = [data[(step - 1) * 8 + i] for i in range(8)]
-        audio, target = torch.stack([x[0] for x in items]), torch.stack([x[1] for x in items])
-        optimise(optimizer, inverse_loss(net, audio, target))
-        if step in (100, steps):
-            net.eval()
-            print(method, step, "steps", round(time.time() - began, 1), "s", score(net), flush=True)
-            net.train()
+        return kits
+
+    def fine_tune(kits: list[str], heard: list) -> torch.nn.Module:
+        if method.startswith("fitself"):
+            hits = [tuple(Hit(e.time, e.component, e.velocity) for e in r.events) for r in heard]
+            midi = [Performance(str(i), h, max(x.time for x in h)) for i, h in enumerate(hits)]
+        else:
+            midi = [str(p) for p, _ in midi_files(["../shared/data/groove-midi"], "train")[:120]]
+        data = SynthesizedSegments(midi, kits, seconds=cfg.segment_seconds,
+                                   sample_rate=cfg.sample_rate, hop=cfg.upsample_factor, seed=7,
+                                   components=cfg.components)  # fmt: skip
+        net = copy.deepcopy(model).train()
+        trained = net.lite.output if head_only else net  # @out: the output layer alone
+        optimizer = torch.optim.Adam(trained.parameters(), lr=float(lr))
+        for step in range(1, steps + 1):
+            items = [data[(step - 1) * 8 + i] for i in range(8)]
+            audio, target = torch.stack([x[0] for x in items]), torch.stack([x[1] for x in items])
+            optimise(optimizer, inverse_loss(net, audio, target))
+            if step in (100, steps):
+                net.eval()
+                print(method, step, "steps", round(time.time() - began, 1), "s", score(net),
+                      flush=True)  # fmt: skip
+                net.train()
+        return net
+
+    # ...@2r: a second round, the kit re-fitted to what the first round's network
+    # hears, the starting model fine-tuned again on it
+    heard = hear(model)
+    rounds = 2 if method.endswith("@2r") else 1
+    method = method.removesuffix("@2r")
+    for r in range(rounds):
+        net = fine_tune(make_kits(heard, f"{method}-{r}"), heard)
+        if r + 1 < rounds:
+            heard = hear(net.eval())
     base = model.state_dict()  # the weights halfway between the start and the end
     net.load_state_dict({k: (v + base[k]) / 2 for k, v in net.state_dict().items()})
     print(method, steps, "steps, averaged with the start", score(net.eval()), flush=True)

@@ -767,7 +767,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--network-only",
         action="store_true",
-        help="keep the synthesizer's kits as they are; adapt the network alone",
+        help="fit no kit; adapt the network alone, on your --kit as it is if given, "
+        "else on the model's training kits",
     )
     p.add_argument("--steps", type=int, default=100, help="optimizer steps (default 100)")
     p.add_argument("--learning-rate", type=float, default=1e-4)

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -14,7 +16,7 @@ from drummernet.kits.fitting import (
     band_spectrum,
     equalise,
     fit_equaliser,
-    fit_kit,
+    fit_kits,
     log_band_centres,
     spectral_distance,
 )
@@ -50,7 +52,7 @@ def test_a_fitted_kit_moves_toward_the_kit_the_audio_was_played_with():
     far closer in colour to the tr808's than the one-shot it started from."""
     audio, onsets = played("fluidr3-tr808")
     candidates = [get_kit("fluidr3-standard"), get_kit("fluidr3-room")]
-    shots, fits = fit_kit([audio], [onsets], candidates, COMPONENTS)
+    shots, fits = fit_kits([audio], [onsets], candidates, COMPONENTS)[0]
     truth = get_kit("fluidr3-tr808")
     for c in PAPER:
         start = get_kit(fits[c].source).one_shot(c)
@@ -63,11 +65,25 @@ def test_a_fitted_kit_moves_toward_the_kit_the_audio_was_played_with():
     assert fits["CY_CRC"].eq_db == []
 
 
+def test_the_next_kits_hold_the_next_closest_candidates_each_equalised():
+    audio, onsets = played("fluidr3-tr808")
+    candidates = [get_kit(k) for k in ("fluidr3-standard", "fluidr3-room", "fluidr3-power")]
+    kits = fit_kits([audio], [onsets], candidates, COMPONENTS, choices=4)
+    best, _ = fit_kits([audio], [onsets], candidates, COMPONENTS)[0]
+    assert len(kits) == 4 and all(np.array_equal(kits[0][0][c], best[c]) for c in COMPONENTS)
+    for c in PAPER:
+        sources = [k[1][c].source for k in kits]
+        errors = [k[1][c].shape_error_db for k in kits]
+        assert sorted(sources[:3]) == sorted(k.name for k in candidates)  # each once
+        assert errors[:3] == sorted(errors[:3]) and sources[3] == sources[2]  # then the last
+        assert len(kits[1][1][c].eq_db) == 8  # equalised too
+
+
 def test_a_users_own_one_shots_are_the_starting_point_of_what_they_have():
     audio, onsets = played("fluidr3-tr808", 32)
     candidates = [get_kit("fluidr3-standard"), get_kit("fluidr3-tr808")]
-    _, free = fit_kit([audio], [onsets], candidates, COMPONENTS)
-    _, kept = fit_kit([audio], [onsets], candidates, COMPONENTS, keep_first=True)
+    _, free = fit_kits([audio], [onsets], candidates, COMPONENTS)[0]
+    _, kept = fit_kits([audio], [onsets], candidates, COMPONENTS, keep_first=True)[0]
     assert free["KD_KD"].source == "fluidr3-tr808"  # the closer one, when free to choose
     assert all(kept[c].source == "fluidr3-standard" for c in PAPER)
 
@@ -99,6 +115,9 @@ def test_adapt_fits_a_kit_saves_it_with_the_model_and_both_reload(song, tmp_path
     folder = kit_folder_of(out)
     kit = get_kit(folder)
     assert set(kit.layers) == set(COMPONENTS) and (folder / "spectra.png").stat().st_size > 10_000
+    others = sorted((folder / "alternatives").iterdir())  # trained on beside the best
+    assert len(others) == options.fitted_kits - 1
+    assert all(set(get_kit(o).layers) == set(COMPONENTS) for o in others)
     assert summary["fitted"]["KD_KD"]["onsets"] >= 4 and summary["fitted"]["KD_KD"]["eq_db"]
     adapted = load_model(out)
     assert fitted_kit(adapted) == folder
@@ -108,6 +127,21 @@ def test_adapt_fits_a_kit_saves_it_with_the_model_and_both_reload(song, tmp_path
     assert not np.allclose(result.resynthesize(), result.resynthesize("fluidr3-standard"))
     assert "fitted to the recordings" in out.with_suffix(".md").read_text()
     assert fitted_kit(model) is None  # the shipped model has no fitted kit
+
+
+def test_the_network_learns_the_fitted_kits_alone_or_a_users_kit_as_given(song, tmp_path):
+    model = get_model(None)
+    options = AdaptOptions(steps=1, batch_size=2, eval_every=1, progress=False, fitted_kits=2)
+    fitted = adapt(model, [song / "song.flac"], tmp_path / "a.pt", options=options)
+    assert fitted["played_kits"] == ["a", "a-2"]  # the best fit and the next one
+    assert "played through: a, a-2" in (tmp_path / "a.md").read_text()
+    mixed = replace(options, with_starting_kits=True)
+    played = adapt(model, [song / "song.flac"], tmp_path / "b.pt", options=mixed)["played_kits"]
+    assert played[:2] == ["b", "b-2"] and "fluidr3-standard" in played
+    mine = replace(options, fit_kit=False)
+    kit = get_kit("fluidr3-tr808").path
+    summary = adapt(model, [song / "song.flac"], tmp_path / "c.pt", kit_folder=kit, options=mine)
+    assert summary["played_kits"] == ["fluidr3-tr808"] and not summary["fitted"]
 
 
 def test_the_weights_saved_are_blended_with_the_starting_ones(song, tmp_path):

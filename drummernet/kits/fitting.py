@@ -1,14 +1,14 @@
 """Fitting a kit's one-shots to recordings, from where a model hears each component.
 
 Given recordings and the onsets a model found in them, each component's sound
-in the recordings is summarised by the mean spectrum of the first
-``window_s`` after its *isolated* onsets (no other component starting from
-``guard_s`` before to ``window_s`` after). For every component, the one-shot of
-the candidate kits whose spectrum has the closest *shape* is chosen, and an
-equaliser (a level and a gain curve over a few log-spaced bands, both bounded:
-:class:`VoicingBounds`) is fitted in closed form so that its spectrum matches
-the recordings'. A component heard too rarely keeps the first candidate's
-one-shot, unchanged.
+in the recordings is its template in an NMFD of the recordings whose activations
+may be non-zero only at those onsets (:func:`fit_templates`: overlapping hits are
+shared out, not cut out). For every component, each candidate kit's one-shot is
+given the equaliser (a level and a gain curve over a few log-spaced bands, both
+bounded: :class:`VoicingBounds`), fitted in closed form, that brings its spectrum
+closest to the template's; the closest equalised one-shot makes the best kit, the
+next closest ones the next kits (:func:`fit_kits`). A component heard too rarely
+keeps the first candidate's one-shot, unchanged.
 
 The equaliser is a smooth, zero-phase filter, so a fitted snare is a candidate
 snare made brighter, darker, louder or softer; it never becomes another sound.
@@ -158,24 +158,28 @@ def fit_templates(
     return templates, amplitude
 
 
-def fit_kit(
+def fit_kits(
     recordings: Sequence[np.ndarray],
     onsets: Sequence[Mapping[str, np.ndarray]],
     candidates: Sequence[Kit],
     components: Sequence[str],
     bounds: VoicingBounds = VoicingBounds(),
     keep_first: bool = False,
-) -> tuple[dict[str, np.ndarray], dict[str, FittedComponent]]:
-    """Fit one one-shot per component to ``recordings`` (mono, at ``SAMPLE_RATE``),
-    given each recording's onsets (``{component: times in s}``).
+    choices: int = 1,
+) -> list[tuple[dict[str, np.ndarray], dict[str, FittedComponent]]]:
+    """Fit one-shots per component to ``recordings`` (mono, at ``SAMPLE_RATE``),
+    given each recording's onsets (``{component: times in s}``): ``choices`` kits,
+    the best first.
 
     The templates start from the first candidate having each component; after the
     factorisation, every candidate one-shot is equalised to the fitted template's
-    spectrum and the closest (least error left) is kept. Levels are relative: the
-    median fitted component keeps its candidate's level. With ``keep_first``, a
-    component the first candidate has (a user's own kit) is fitted from it alone.
+    spectrum, and kit ``i`` holds, per component, the ``i``-th closest (least error
+    left; the last one where fewer candidates have it). Levels are relative: the
+    median fitted component of the best kit keeps its candidate's level. With
+    ``keep_first``, a component the first candidate has (a user's own kit) is
+    fitted from it alone.
 
-    Returns ``(one-shots, fits)``: the fitted samples and how each was made.
+    Returns ``[(one-shots, fits), ...]``: the fitted samples and how each was made.
     """
     having = {c: [k for k in candidates if c in k.layers] or list(candidates[:1])
               for c in components}  # fmt: skip
@@ -186,34 +190,41 @@ def fit_kit(
     start = np.stack([t / (t.sum() + 1e-10) for t in map(shot_template, first)], axis=1)
     templates, amplitude = fit_templates(recordings, onsets, start, components)
     counts = np.sum([[len(o.get(c, [])) for c in components] for o in onsets], axis=0)
+    ranked = {c: _ranked_candidates(templates[:, k] * amplitude[k], having[c], c, bounds)
+              for k, c in enumerate(components) if counts[k] >= MIN_ONSETS}  # fmt: skip
+    offset = float(np.median([r[0][3] for r in ranked.values()])) if ranked else 0.0
+    kits = []
+    for choice in range(choices):
+        shots, fits = {}, {}
+        for k, c in enumerate(components):
+            if c not in ranked:
+                shots[c], fits[c] = first[k], FittedComponent(having[c][0].name, int(counts[k]))
+                continue
+            error, kit, shot, gain, eq = ranked[c][min(choice, len(ranked[c]) - 1)]
+            gain = float(np.clip(gain - offset, -bounds.gain_db, bounds.gain_db))
+            shots[c] = equalise(shot, gain, eq, SAMPLE_RATE, bounds)
+            eq_db = [round(float(x), 2) for x in eq]
+            fits[c] = FittedComponent(kit.name, int(counts[k]), round(gain, 2), eq_db,
+                                      round(error, 2))  # fmt: skip
+        kits.append((shots, fits))
+    return kits
+
+
+def _ranked_candidates(
+    template: np.ndarray, kits: Sequence[Kit], component: str, bounds: VoicingBounds
+) -> list[tuple[float, Kit, np.ndarray, float, np.ndarray]]:
+    """Every kit's one-shot of ``component`` equalised to the ``template`` (bins,
+    frames): ``(error left in dB, kit, one-shot, gain_db, eq_db)``, closest first."""
+    heard = template_bands(template)
     centres = log_band_centres(SAMPLE_RATE)
-    chosen = {}
-    for k, c in enumerate(components):
-        if counts[k] < MIN_ONSETS:
-            continue
-        heard = template_bands(templates[:, k] * amplitude[k])
-        best = None
-        for kit in having[c]:
-            shot = kit.one_shot(c)
-            diff = heard - band_spectrum(shot)
-            gain, eq = fit_equaliser(diff, centres, bounds)
-            left = diff - gain - eq @ band_interpolation(centres, bounds)
-            error = float(np.nanmean(np.abs(left)))
-            if best is None or error < best[0]:
-                best = (error, kit, shot, gain, eq)
-        chosen[c] = best
-    offset = float(np.median([b[3] for b in chosen.values()])) if chosen else 0.0
-    shots, fits = {}, {}
-    for k, c in enumerate(components):
-        if c not in chosen:
-            shots[c], fits[c] = first[k], FittedComponent(having[c][0].name, int(counts[k]))
-            continue
-        error, kit, shot, gain, eq = chosen[c]
-        gain = float(np.clip(gain - offset, -bounds.gain_db, bounds.gain_db))
-        shots[c] = equalise(shot, gain, eq, SAMPLE_RATE, bounds)
-        fits[c] = FittedComponent(kit.name, int(counts[k]), round(gain, 2),
-                                  [round(float(x), 2) for x in eq], round(error, 2))  # fmt: skip
-    return shots, fits
+    ranked = []
+    for kit in kits:
+        shot = kit.one_shot(component)
+        diff = heard - band_spectrum(shot)
+        gain, eq = fit_equaliser(diff, centres, bounds)
+        left = diff - gain - eq @ band_interpolation(centres, bounds)
+        ranked.append((float(np.nanmean(np.abs(left))), kit, shot, gain, eq))
+    return sorted(ranked, key=lambda fit: fit[0])
 
 
 def template_bands(template: np.ndarray) -> np.ndarray:

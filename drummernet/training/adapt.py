@@ -3,21 +3,26 @@
 One round, on the first part of every file (the last ``holdout`` fraction is held back):
 
 1. the model transcribes the recordings (every component);
-2. the kit is fitted to them (:func:`drummernet.kits.fitting.fit_kit`): per
+2. the kit is fitted to them (:func:`drummernet.kits.fitting.fit_kits`): per
    component, a one-shot of the starting kits, equalised (level and a few bands,
-   bounded) to sound like that component in the recordings;
-3. the network learns the fitted kit: drum rhythms shipped with the package
+   bounded) to sound like that component in the recordings; and beside that best
+   fit, ``fitted_kits - 1`` more kits made alike from the next-closest one-shots;
+3. the network learns the fitted kits: drum rhythms shipped with the package
    (:data:`~drummernet.datasets.synthesized.RHYTHMS`) are played, each component
-   of each item through a kit drawn from the fitted kit and the starting kits, and
-   it is trained to find their hits (the warm start's objective,
+   of each item through one of the fitted kits drawn at random, and it is trained
+   to find their hits (the warm start's objective,
    :func:`~drummernet.training.step.inverse_loss`: exact targets, since the audio
-   is made from them). The starting kits keep it hearing drums in general: played
-   through the fitted kit alone, it gained more on some kits and lost on others
-   (``bench/adapt_variants.py``). The rhythms the model transcribed from the recordings
-   were measured as a source too, and did worse (they carry its own mistakes).
+   is made from them). On validation (``bench/adapt_variants.py``), learning the
+   true kit alone gained more than twice what the true kit gained drawn among the
+   starting kits, and the three closest fits did as well as the best fit alone on
+   average with a smaller worst loss; ``with_starting_kits`` plays the starting
+   kits too (the previous default). The rhythms the model transcribed from the
+   recordings were measured as a source too, and did worse (they carry its own
+   mistakes).
 
 With ``fit_kit=False`` step 2 is skipped: the rhythms are played through the
-starting kits only (the network alone adapts).
+user's own kit (``kit_folder``) as it is, else through the starting kits (the
+network alone adapts).
 
 The held-back part of every file is measured before adapting and every
 ``eval_every`` steps: its re-synthesis loss through the fitted kit (the paper's
@@ -54,7 +59,7 @@ from drummernet.datasets.synthesized import NO_VOICING, RHYTHMS, SynthesizedSegm
 from drummernet.errors import DrummerNetError, KitError
 from drummernet.fileio import write_text
 from drummernet.kits.builders import build_from_folder, write_kit
-from drummernet.kits.fitting import FittedComponent, fit_kit
+from drummernet.kits.fitting import FittedComponent, fit_kits
 from drummernet.kits.library import MANIFEST, Kit, get_kit, kit_one_shots
 from drummernet.losses import OnsetSpectrumLoss
 from drummernet.model.io import save_model
@@ -67,6 +72,8 @@ from drummernet.training.trainer import SYNTH_KITS
 KIT_PEAK = 0.9
 #: The start of a fitted kit's ``source``, then the kits its one-shots come from.
 FITTED_SOURCE = "fitted by drummernet adapt from "
+#: Sub-folder of a fitted kit holding the next-closest fits (trained on, not played back).
+ALTERNATIVES = "alternatives"
 
 
 @dataclass
@@ -84,6 +91,8 @@ class AdaptOptions:
     held_segments: int = 16
     seed: int = 0
     fit_kit: bool = True
+    fitted_kits: int = 3  # kits played: the closest candidate per component, the next ...
+    with_starting_kits: bool = False  # also play the starting kits as they are
     progress: bool = True
 
 
@@ -191,33 +200,51 @@ def fit_and_save_kit(
     components: Sequence[str],
     folder: Path,
     user_first: bool = False,
-) -> tuple[Kit, dict[str, FittedComponent]]:
-    """Fit a kit to ``parts`` (the onsets heard in them: ``onsets``) from ``candidates``
-    (``user_first``: the first is the user's kit, kept for what it has), write it to
-    ``folder`` (replaced), with the picture of its spectra; the kit and how each
-    component was fitted."""
+    choices: int = 1,
+) -> tuple[list[Kit], dict[str, FittedComponent]]:
+    """Fit ``choices`` kits to ``parts`` (the onsets heard in them: ``onsets``) from
+    ``candidates`` (``user_first``: the first is the user's kit, kept for what it
+    has, :func:`~drummernet.kits.fitting.fit_kits`). The best is written to
+    ``folder`` (replaced), with the picture of its spectra; the others, for training
+    only, to ``folder/alternatives/``. Returns the kits, the best first, and how
+    each component of the best was fitted."""
     from drummernet.kits.plots import plot_fitted_spectra
 
-    shots, fits = fit_kit(parts, onsets, candidates, components,
-                          keep_first=user_first)  # fmt: skip
+    kits = fit_kits(parts, onsets, candidates, components, keep_first=user_first,
+                    choices=choices)  # fmt: skip
+    shots, fits = kits[0]
     scale = KIT_PEAK / max(max(float(np.max(np.abs(s))) for s in shots.values()), 1e-6)
-    scaled = {c: [(s * scale, 1, 127)] for c, s in shots.items()}
-    used = sorted({f.source for f in fits.values()})
-    licenses = sorted({k.license for k in candidates if k.name in used and k.license})
     work = folder.with_name(f".{folder.name}.tmp")  # written whole, then renamed
     shutil.rmtree(work, ignore_errors=True)
     try:
-        write_kit(work, folder.stem, scaled, FITTED_SOURCE + ", ".join(used),
-                  "; ".join(licenses), "one-shots of: " + ", ".join(used))  # fmt: skip
+        for i, (more, more_fits) in enumerate(kits):
+            name = folder.stem if i == 0 else f"{folder.stem}-{i + 1}"
+            where = work if i == 0 else work / ALTERNATIVES / name
+            _write_fitted(where, name, {c: s * scale for c, s in more.items()}, more_fits,
+                          candidates)  # fmt: skip
         before = {c: scale * next(k for k in candidates if k.name == f.source).one_shot(c)
                   for c, f in fits.items()}  # fmt: skip
-        plot_fitted_spectra(before, {c: s[0][0] for c, s in scaled.items()}, fits,
+        plot_fitted_spectra(before, {c: s * scale for c, s in shots.items()}, fits,
                             work / "spectra.png")  # fmt: skip
         shutil.rmtree(folder, ignore_errors=True)
         work.rename(folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return get_kit(folder), fits
+    others = sorted((folder / ALTERNATIVES).glob("*"))
+    return [get_kit(folder), *map(get_kit, others)], fits
+
+
+def _write_fitted(
+    folder: Path, name: str, shots: dict[str, np.ndarray], fits: dict[str, FittedComponent],
+    candidates: Sequence[Kit],
+) -> None:  # fmt: skip
+    """Write fitted one-shots as the kit ``name`` in ``folder``, its sources and
+    licences named."""
+    used = sorted({f.source for f in fits.values()})
+    licenses = sorted({k.license for k in candidates if k.name in used and k.license})
+    write_kit(folder, name, {c: [(s, 1, 127)] for c, s in shots.items()},
+              FITTED_SOURCE + ", ".join(used), "; ".join(licenses),
+              "one-shots of: " + ", ".join(used))  # fmt: skip
 
 
 def _is_fitted_kit(folder: Path) -> bool:
@@ -266,13 +293,16 @@ def adapt(
     if options.fit_kit:
         say(f"fitting the kit to the recordings (starting from {len(candidates)} kit(s))")
         fitted, fits = fit_and_save_kit(train_parts, onsets, candidates, config.components,
-                                        kit_path, user_first=user_kit is not None)  # fmt: skip
+                                        kit_path, user_first=user_kit is not None,
+                                        choices=options.fitted_kits)  # fmt: skip
         say("fitted " + ", ".join(f"{c} from {f.source} ({f.gain_db:+.1f} dB)"
                                   for c, f in fits.items() if f.eq_db)
             + f"; kit in {kit_path}")  # fmt: skip
-        play_kits, held_kit = [fitted, *candidates], fitted
-    else:
-        play_kits, held_kit = candidates, user_kit or candidates[0]
+        play_kits = fitted + (candidates if options.with_starting_kits else [])
+        held_kit = fitted[0]
+    else:  # the user's own kit as it is, else the starting kits
+        alone = user_kit is not None and not options.with_starting_kits
+        play_kits, held_kit = ([user_kit] if alone else candidates), user_kit or candidates[0]
     say("training the network on drum rhythms played through the "
         + ("fitted kit" if options.fit_kit else "starting kits"))  # fmt: skip
     held = _segments(held_parts, options.held_segments, length, np.random.default_rng(12345))
@@ -287,6 +317,7 @@ def adapt(
         "user_kit": str(kit_folder) if kit_folder else None,
         "kit": kit_path.name if options.fit_kit else None,
         "fitted": {c: asdict(f) for c, f in fits.items()},
+        "played_kits": [k.name for k in play_kits],
         "steps_run": history[-1]["step"],
         "kept_step": best_step,
         "held_loss_before": history[0]["held_loss"],
@@ -434,6 +465,7 @@ Adapted without labels by `drummernet adapt` on {summary["date"]}, starting from
 - Held-back loss (last part of every file, re-synthesised through the kit):
   {summary["held_loss_before"]} before, {summary["held_loss_after"]} after
 - Kit: {kit}
+- The network learned the rhythms played through: {", ".join(summary["played_kits"])}
 
 Adapted on:
 
