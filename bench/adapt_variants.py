@@ -14,8 +14,7 @@ the 15 training kits), ``fitpk`` (alone, fitted from the 7 packaged kits),
 ``fit+synx5``: listed 5 times, a quarter of the draws), ``fit3+syn`` (as
 ``fit+syn``, but only KD, SD and the closed hat keep their fitted one-shot),
 ``fittop3`` / ``fittop3+syn`` (the 3 best candidates per component, each
-equalised, as 3 fitted kits; ``fittop3f``: bands of a template more than 40 dB
-below its loudest left out of the fit), ``fitself`` / ``fitselfpk`` (rhythms: the model's own
+equalised, as 3 fitted kits), ``fitself`` / ``fitselfpk`` (rhythms: the model's own
 transcription of the recordings instead of GMD train MIDI). Suffixes: ``@out``
 (only the network's output layer is fine-tuned), ``@2r`` (a second round: the kit
 re-fitted to what the first round's network hears, the starting model fine-tuned
@@ -86,9 +85,7 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
         candidates = [get_kit(k) for k in pool]
         onsets = [{c: r.onsets(c) for c in cfg.components} for r in heard]
         top = int(method[6]) if method.startswith("fittop") else 1  # fittopN: the N best
-        floor = 40.0 if method == "fittop3f" else None  # near-empty bands left out
-        fitted = fit_kits(audios, onsets, candidates, cfg.components, choices=top,
-                          floor_db=floor)  # fmt: skip
+        fitted = fit_kits(audios, onsets, candidates, cfg.components, choices=top)
         shots, fits = fitted[0]
         if method.startswith("fit3"):  # only KD, SD and the closed hat keep their fit
             for c in set(shots) - {"KD_KD", "SD_SD", "HH_CHH"}:

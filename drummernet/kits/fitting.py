@@ -166,7 +166,6 @@ def fit_kits(
     bounds: VoicingBounds = VoicingBounds(),
     keep_first: bool = False,
     choices: int = 1,
-    floor_db: float | None = None,
 ) -> list[tuple[dict[str, np.ndarray], dict[str, FittedComponent]]]:
     """Fit one-shots per component to ``recordings`` (mono, at ``SAMPLE_RATE``),
     given each recording's onsets (``{component: times in s}``): ``choices`` kits,
@@ -180,10 +179,6 @@ def fit_kits(
     ``keep_first``, a component the first candidate has (a user's own kit) is
     fitted from it alone.
 
-    With ``floor_db``, bands of the template more than that below its loudest band
-    are left out of the equaliser's fit and of the error (near-empty bands, where
-    another sound's leak or the noise floor decides the dB).
-
     Returns ``[(one-shots, fits), ...]``: the fitted samples and how each was made.
     """
     having = {c: [k for k in candidates if c in k.layers] or list(candidates[:1])
@@ -195,8 +190,7 @@ def fit_kits(
     start = np.stack([t / (t.sum() + 1e-10) for t in map(shot_template, first)], axis=1)
     templates, amplitude = fit_templates(recordings, onsets, start, components)
     counts = np.sum([[len(o.get(c, [])) for c in components] for o in onsets], axis=0)
-    ranked = {c: _ranked_candidates(templates[:, k] * amplitude[k], having[c], c, bounds,
-                                    floor_db)
+    ranked = {c: _ranked_candidates(templates[:, k] * amplitude[k], having[c], c, bounds)
               for k, c in enumerate(components) if counts[k] >= MIN_ONSETS}  # fmt: skip
     offset = float(np.median([r[0][3] for r in ranked.values()])) if ranked else 0.0
     kits = []
@@ -217,14 +211,11 @@ def fit_kits(
 
 
 def _ranked_candidates(
-    template: np.ndarray, kits: Sequence[Kit], component: str, bounds: VoicingBounds,
-    floor_db: float | None = None,
-) -> list[tuple[float, Kit, np.ndarray, float, np.ndarray]]:  # fmt: skip
+    template: np.ndarray, kits: Sequence[Kit], component: str, bounds: VoicingBounds
+) -> list[tuple[float, Kit, np.ndarray, float, np.ndarray]]:
     """Every kit's one-shot of ``component`` equalised to the ``template`` (bins,
     frames): ``(error left in dB, kit, one-shot, gain_db, eq_db)``, closest first."""
     heard = template_bands(template)
-    if floor_db is not None:
-        heard = np.where(heard >= np.nanmax(heard) - floor_db, heard, np.nan)
     centres = log_band_centres(SAMPLE_RATE)
     ranked = []
     for kit in kits:
