@@ -13,8 +13,8 @@ the 15 training kits), ``fitpk`` (alone, fitted from the 7 packaged kits),
 ``fit+syn`` / ``fitpk+pk`` (the fitted kit among those it was fitted from;
 ``fit+synx5``: listed 5 times, a quarter of the draws), ``fit3+syn`` (as
 ``fit+syn``, but only KD, SD and the closed hat keep their fitted one-shot),
-``fittop3`` / ``fittop3+syn`` (the 3 best candidates per component, each
-equalised, as 3 fitted kits), ``fitself`` / ``fitselfpk`` (rhythms: the model's own
+``fittopN`` / ``fittopN+syn`` (the N best candidates per component, each
+equalised, as N fitted kits, N < 10), ``fitself`` / ``fitselfpk`` (rhythms: the model's own
 transcription of the recordings instead of GMD train MIDI). Suffixes: ``@out``
 (only the network's output layer is fine-tuned), ``@2r`` (a second round: the kit
 re-fitted to what the first round's network hears, the starting model fine-tuned
