@@ -136,8 +136,7 @@ def run_group(model, tracks, methods, seconds, steps, work: Path, true_kit: Path
         if method == "tuned":
             out[method] = tuned_scores(model, tracks, seconds)
             continue
-        options = AdaptOptions(steps=steps, fit_kit=method == "kit" or method == "per-file",
-                               progress=False)  # fmt: skip
+        options = AdaptOptions(steps=steps, fit_kit=method in ("kit", "per-file"), progress=False)
         kit = true_kit if method == "oracle" else None
         if method == "oracle" and not true_kit:
             raise SystemExit("--methods oracle needs a rendered set (its true kits)")

@@ -98,15 +98,15 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
                       f"dist first->truth {d0:.2f} fitted->truth {d1:.2f}")  # fmt: skip
         peak = max(float(np.max(np.abs(s))) for s in shots.values())
         out = Path(f"/tmp/adapt-variants/kit-{group}-{tag}")
-        write_kit(out, out.name, {c: [(s * 0.9 / peak, 1, 127)] for c, s in shots.items()},
-                  "fit", "n/a", "")  # fmt: skip
+        folders = []  # the best fit, then the next best candidates
+        for rank, (chosen, _) in enumerate(fitted):
+            folder = out.with_name(f"{out.name}-{rank}") if rank else out
+            layers = {c: [(s * 0.9 / peak, 1, 127)] for c, s in chosen.items()}
+            write_kit(folder, folder.name, layers, "fit", "n/a", "")
+            folders.append(str(folder))
         share = 5 if method.endswith("x5") else 1  # x5: the fitted kit listed 5 times
-        kits = [str(out)] * share + (pool if "+" in method else [])
-        for rank, (more, _) in enumerate(fitted[1:], 1):  # the next best candidates
-            folder = out.with_name(f"{out.name}-{rank}")
-            write_kit(folder, folder.name, {c: [(s * 0.9 / peak, 1, 127)] for c, s in more.items()},
-                      "fit", "n/a", "")  # fmt: skip
-            kits.insert(0, str(folder))
+        # the order the runs of the logs used: the next best, last first, then the best
+        kits = folders[:0:-1] + [folders[0]] * share + (pool if "+" in method else [])
         print("fit s", round(time.time() - began, 1))
         return kits
 

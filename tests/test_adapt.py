@@ -77,6 +77,8 @@ def test_the_next_kits_hold_the_next_closest_candidates_each_equalised():
         assert sorted(sources[:3]) == sorted(k.name for k in candidates)  # each once
         assert errors[:3] == sorted(errors[:3]) and sources[3] == sources[2]  # then the last
         assert len(kits[1][1][c].eq_db) == 8  # equalised too
+    with pytest.raises(ValueError, match="choices must be at least 1"):
+        fit_kits([audio], [onsets], candidates, COMPONENTS, choices=0)
 
 
 def test_a_users_own_one_shots_are_the_starting_point_of_what_they_have():

@@ -181,6 +181,8 @@ def fit_kits(
 
     Returns ``[(one-shots, fits), ...]``: the fitted samples and how each was made.
     """
+    if choices < 1:
+        raise ValueError(f"choices must be at least 1, not {choices}")
     having = {c: [k for k in candidates if c in k.layers] or list(candidates[:1])
               for c in components}  # fmt: skip
     if keep_first:

@@ -214,24 +214,22 @@ def fit_and_save_kit(
                     choices=choices)  # fmt: skip
     shots, fits = kits[0]
     scale = KIT_PEAK / max(max(float(np.max(np.abs(s))) for s in shots.values()), 1e-6)
+    scaled = [{c: s * scale for c, s in more.items()} for more, _ in kits]
+    names = [folder.stem] + [f"{folder.stem}-{i + 1}" for i in range(1, len(kits))]
+    places = [Path()] + [Path(ALTERNATIVES) / name for name in names[1:]]  # within the kit
     work = folder.with_name(f".{folder.name}.tmp")  # written whole, then renamed
     shutil.rmtree(work, ignore_errors=True)
     try:
-        for i, (more, more_fits) in enumerate(kits):
-            name = folder.stem if i == 0 else f"{folder.stem}-{i + 1}"
-            where = work if i == 0 else work / ALTERNATIVES / name
-            _write_fitted(where, name, {c: s * scale for c, s in more.items()}, more_fits,
-                          candidates)  # fmt: skip
+        for name, place, more, (_, more_fits) in zip(names, places, scaled, kits, strict=True):
+            _write_fitted(work / place, name, more, more_fits, candidates)
         before = {c: scale * next(k for k in candidates if k.name == f.source).one_shot(c)
                   for c, f in fits.items()}  # fmt: skip
-        plot_fitted_spectra(before, {c: s * scale for c, s in shots.items()}, fits,
-                            work / "spectra.png")  # fmt: skip
+        plot_fitted_spectra(before, scaled[0], fits, work / "spectra.png")
         shutil.rmtree(folder, ignore_errors=True)
         work.rename(folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    others = sorted((folder / ALTERNATIVES).glob("*"))
-    return [get_kit(folder), *map(get_kit, others)], fits
+    return [get_kit(folder / place) for place in places], fits
 
 
 def _write_fitted(
@@ -303,8 +301,9 @@ def adapt(
     else:  # the user's own kit as it is, else the starting kits
         alone = user_kit is not None and not options.with_starting_kits
         play_kits, held_kit = ([user_kit] if alone else candidates), user_kit or candidates[0]
-    say("training the network on drum rhythms played through the "
-        + ("fitted kit" if options.fit_kit else "starting kits"))  # fmt: skip
+    played = [k.name for k in play_kits]
+    say(f"training the network on drum rhythms played through {len(played)} kit(s): "
+        + ", ".join(played))  # fmt: skip
     held = _segments(held_parts, options.held_segments, length, np.random.default_rng(12345))
     shots, _ = kit_one_shots(held_kit, candidates, components=config.components)
     net, best_step, history, after = _train_network(model, play_kits, shots, held, options)
@@ -317,7 +316,7 @@ def adapt(
         "user_kit": str(kit_folder) if kit_folder else None,
         "kit": kit_path.name if options.fit_kit else None,
         "fitted": {c: asdict(f) for c, f in fits.items()},
-        "played_kits": [k.name for k in play_kits],
+        "played_kits": played,
         "steps_run": history[-1]["step"],
         "kept_step": best_step,
         "held_loss_before": history[0]["held_loss"],
