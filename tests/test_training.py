@@ -18,7 +18,7 @@ from drummernet.errors import DrummerNetError, ModelFileError
 from drummernet.kits.library import get_kit
 from drummernet.model import load_model
 from drummernet.training import TrainOptions, train
-from drummernet.training.checkpoints import list_checkpoints, load_checkpoint
+from drummernet.training.checkpoints import list_checkpoints, load_checkpoint, save_checkpoint
 
 TINY = dict(
     unet_first_channels=8,
@@ -140,6 +140,22 @@ def test_validation_starts_with_the_untrained_network(audio_dir, tmp_path):
     rows = (tmp_path / "r" / "validation.csv").read_text().splitlines()
     assert rows[1].startswith("0,0,") and rows[-1].startswith("2,4,")
     assert (tmp_path / "r" / "f1_vs_items.png").stat().st_size > 1000
+
+
+def test_a_checkpoint_write_clears_what_a_killed_write_left(tmp_path):
+    """SIGKILL in the middle of a checkpoint's atomic write leaves its temporary file;
+    the next checkpoint written there removes it, and nothing else."""
+    save_checkpoint(tmp_path, {"step": 3})
+    debris = tmp_path / ".step-00000004.ckpt.k1ll3d.tmp.ckpt"
+    debris.write_bytes(b"half a checkpoint")
+    other = tmp_path / "notes.tmp.txt"
+    other.write_text("not ours")
+    save_checkpoint(tmp_path, {"step": 5})
+    assert not debris.exists() and other.exists()
+    assert [c.name for c in list_checkpoints(tmp_path)] == [
+        "step-00000003.ckpt",
+        "step-00000005.ckpt",
+    ]
 
 
 def test_killed_run_resumes_from_its_last_checkpoint(audio_dir, tmp_path):

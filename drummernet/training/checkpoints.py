@@ -34,7 +34,8 @@ def list_checkpoints(folder: str | Path) -> list[Path]:
 
 def save_checkpoint(folder: str | Path, state: dict[str, Any], keep: int = 3) -> Path:
     """Write ``state`` as ``step-NNNNNNNN.ckpt`` (atomically) and delete all but the
-    newest ``keep`` checkpoints. A failed write leaves the older ones intact."""
+    newest ``keep`` checkpoints, and the temporary files of writes a killed run left
+    behind. A failed write leaves the older ones intact."""
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -44,6 +45,8 @@ def save_checkpoint(folder: str | Path, state: dict[str, Any], keep: int = 3) ->
     atomic_torch_save(state, path)
     for old in list_checkpoints(folder)[:-keep]:
         old.unlink(missing_ok=True)
+    for debris in folder.glob(".step-*.ckpt.*.tmp.ckpt"):  # a write cut short by SIGKILL
+        debris.unlink(missing_ok=True)
     return path
 
 
