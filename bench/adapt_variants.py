@@ -18,7 +18,9 @@ equalised, as N fitted kits, N < 10), ``fitself`` / ``fitselfpk`` (rhythms: the 
 transcription of the recordings instead of GMD train MIDI). Suffixes: ``@out``
 (only the network's output layer is fine-tuned), ``@2r`` (a second round: the kit
 re-fitted to what the first round's network hears, the starting model fine-tuned
-on it).
+on it), ``=CLASSES`` (diagnostic: in every fitted kit, the components of these classes,
+e.g. ``=KD,HH``, take the true kit's one-shot at the fitted one's RMS level, so that
+only their shape is perfect).
 
     OMP_WAIT_POLICY=PASSIVE python bench/adapt_variants.py audiophob fit+syn 200 [validation LR]
 """
@@ -56,6 +58,7 @@ TRAINING = PACKAGED + [f"{K}/hydrogen-{k}" for k in (
 def main(group: str, method: str, steps: int, split: str = "validation", lr: str = "1e-4") -> None:
     torch.set_num_threads(2)
     method, head_only = method.removesuffix("@out"), method.endswith("@out")
+    method, _, true_classes = method.partition("=")
     root = Path(f"data/render/gmd-{split}")
     meta = {t["name"]: t for t in json.loads((root / "render.json").read_text())["tracks"]}
     mine = [t for t in load_rendered(root) if meta[t.name]["kit"] == f"hydrogen-{group}"]
@@ -100,6 +103,11 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
         out = Path(f"/tmp/adapt-variants/kit-{group}-{tag}")
         folders = []  # the best fit, then the next best candidates
         for rank, (chosen, _) in enumerate(fitted):
+            for c in [c for c in chosen if c.split("_")[0] in true_classes.split(",")]:
+                if c in truth.layers:
+                    shot = truth.one_shot(c)
+                    rms = np.sqrt(np.mean(chosen[c] ** 2) / np.mean(shot**2))
+                    chosen[c] = (shot * rms).astype(np.float32)
             folder = out.with_name(f"{out.name}-{rank}") if rank else out
             layers = {c: [(s * 0.9 / peak, 1, 127)] for c, s in chosen.items()}
             write_kit(folder, folder.name, layers, "fit", "n/a", "")
