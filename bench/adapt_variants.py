@@ -7,20 +7,20 @@ the network for STEPS steps (batch 8, Adam 1e-4, the warm start's inverse
 objective) on renders through the kits of the variant, score KD SD HH at 100 and
 STEPS steps. Logs of the runs: ``bench/results/adapt-kit-2026-12-03/variants/``.
 
-Variants: ``base`` (no adaptation), ``oracle`` (the true kit; ``oracle+syn``: the
-true kit among the 15 training kits), ``fit`` (the fitted kit alone, fitted from
-the 15 training kits), ``fitpk`` (alone, fitted from the 7 packaged kits),
-``fit+syn`` / ``fitpk+pk`` (the fitted kit among those it was fitted from;
-``fit+synx5``: listed 5 times, a quarter of the draws), ``fit3+syn`` (as
-``fit+syn``, but only KD, SD and the closed hat keep their fitted one-shot),
-``fittopN`` / ``fittopN+syn`` (the N best candidates per component, each
-equalised, as N fitted kits, N < 10), ``fitself`` / ``fitselfpk`` (rhythms: the model's own
-transcription of the recordings instead of GMD train MIDI). Suffixes: ``@out``
-(only the network's output layer is fine-tuned), ``@2r`` (a second round: the kit
-re-fitted to what the first round's network hears, the starting model fine-tuned
-on it), ``=CLASSES`` (diagnostic: in every fitted kit, the components of these classes,
-e.g. ``=KD,HH``, take the true kit's one-shot at the fitted one's RMS level, so that
-only their shape is perfect).
+Variants: ``base`` (no adaptation), ``oracle`` (the true kit; ``oracle+syn``: the true
+kit among the 15 training kits), ``fit`` (the fitted kit alone, fitted from the 15
+training kits), ``fitpk`` (alone, fitted from the 7 packaged kits), ``fit+syn`` /
+``fitpk+pk`` (the fitted kit among those it was fitted from; ``fit+synx5``: listed 5
+times, a quarter of the draws), ``fit3+syn`` (as ``fit+syn``, but only KD, SD and the
+closed hat keep their fitted one-shot), ``fittopN`` / ``fittopN+syn`` (the N best
+candidates per component, each equalised, as N fitted kits, N < 10; ``fittopNtf``:
+candidates ranked by their band-by-frame images, ``fit_kits(rank_by="time")``),
+``fitself`` / ``fitselfpk`` (rhythms: the model's own transcription of the recordings
+instead of GMD train MIDI). Suffixes: ``@out`` (only the network's output layer is
+fine-tuned), ``@2r`` (a second round: the kit re-fitted to what the first round's
+network hears, the starting model fine-tuned on it), ``=CLASSES`` (diagnostic: in every
+fitted kit, the components of these classes, e.g. ``=KD,HH``, take the true kit's
+one-shot at the fitted one's RMS level, so that only their shape is perfect).
 
     OMP_WAIT_POLICY=PASSIVE python bench/adapt_variants.py audiophob fit+syn 200 [validation LR]
 """
@@ -88,7 +88,9 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
         candidates = [get_kit(k) for k in pool]
         onsets = [{c: r.onsets(c) for c in cfg.components} for r in heard]
         top = int(method[6]) if method.startswith("fittop") else 1  # fittopN: the N best
-        fitted = fit_kits(audios, onsets, candidates, cfg.components, choices=top)
+        rank_by = "time" if method.split("+")[0].endswith("tf") else "spectrum"
+        fitted = fit_kits(audios, onsets, candidates, cfg.components, choices=top,
+                          rank_by=rank_by)  # fmt: skip
         shots, fits = fitted[0]
         if method.startswith("fit3"):  # only KD, SD and the closed hat keep their fit
             for c in set(shots) - {"KD_KD", "SD_SD", "HH_CHH"}:

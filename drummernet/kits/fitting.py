@@ -166,6 +166,7 @@ def fit_kits(
     bounds: VoicingBounds = VoicingBounds(),
     keep_first: bool = False,
     choices: int = 1,
+    rank_by: str = "spectrum",
 ) -> list[tuple[dict[str, np.ndarray], dict[str, FittedComponent]]]:
     """Fit one-shots per component to ``recordings`` (mono, at ``SAMPLE_RATE``),
     given each recording's onsets (``{component: times in s}``): ``choices`` kits,
@@ -192,7 +193,7 @@ def fit_kits(
     start = np.stack([t / (t.sum() + 1e-10) for t in map(shot_template, first)], axis=1)
     templates, amplitude = fit_templates(recordings, onsets, start, components)
     counts = np.sum([[len(o.get(c, [])) for c in components] for o in onsets], axis=0)
-    ranked = {c: _ranked_candidates(templates[:, k] * amplitude[k], having[c], c, bounds)
+    ranked = {c: _ranked_candidates(templates[:, k] * amplitude[k], having[c], c, bounds, rank_by)
               for k, c in enumerate(components) if counts[k] >= MIN_ONSETS}  # fmt: skip
     offset = float(np.median([r[0][3] for r in ranked.values()])) if ranked else 0.0
     kits = []
@@ -213,20 +214,46 @@ def fit_kits(
 
 
 def _ranked_candidates(
-    template: np.ndarray, kits: Sequence[Kit], component: str, bounds: VoicingBounds
+    template: np.ndarray,
+    kits: Sequence[Kit],
+    component: str,
+    bounds: VoicingBounds,
+    rank_by: str = "spectrum",
 ) -> list[tuple[float, Kit, np.ndarray, float, np.ndarray]]:
     """Every kit's one-shot of ``component`` equalised to the ``template`` (bins,
-    frames): ``(error left in dB, kit, one-shot, gain_db, eq_db)``, closest first."""
+    frames): ``(error left in dB, kit, one-shot, gain_db, eq_db)``, closest first.
+    The error is that of the band spectra (``rank_by="spectrum"``) or of the
+    band-by-frame images, each floored :data:`TF_FLOOR_DB` below the template's
+    loudest cell (``"time"``: how the sound decays counts too)."""
     heard = template_bands(template)
+    heard_tf = template_band_frames(template)
     centres = log_band_centres(SAMPLE_RATE)
     ranked = []
     for kit in kits:
         shot = kit.one_shot(component)
         diff = heard - band_spectrum(shot)
         gain, eq = fit_equaliser(diff, centres, bounds)
-        left = diff - gain - eq @ band_interpolation(centres, bounds)
+        curve = gain + eq @ band_interpolation(centres, bounds)
+        if rank_by == "time":
+            mine = template_band_frames(shot_template(shot)) + curve[:, None]
+            floor = np.nanmax(heard_tf) - TF_FLOOR_DB
+            left = np.maximum(heard_tf, floor) - np.maximum(mine, floor)
+        else:
+            left = diff - curve
         ranked.append((float(np.nanmean(np.abs(left))), kit, shot, gain, eq))
     return sorted(ranked, key=lambda fit: fit[0])
+
+
+#: dB below a template's loudest band-frame cell where ``rank_by="time"`` stops looking.
+TF_FLOOR_DB = 50.0
+
+
+def template_band_frames(template: np.ndarray) -> np.ndarray:
+    """A template's ``(bins, frames)`` spectrogram as dB per band of
+    :func:`log_band_edges` and frame, ``(bands, frames)`` (a band without a bin: NaN)."""
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
+    edges = log_band_edges(SAMPLE_RATE)
+    return np.stack([band_db(frame, freqs, edges) for frame in template.T], axis=1)
 
 
 def template_bands(template: np.ndarray) -> np.ndarray:
