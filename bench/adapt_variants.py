@@ -14,7 +14,9 @@ training kits), ``fitpk`` (alone, fitted from the 7 packaged kits), ``fit+syn`` 
 times, a quarter of the draws), ``fit3+syn`` (as ``fit+syn``, but only KD, SD and the
 closed hat keep their fitted one-shot), ``fittopN`` / ``fittopN+syn`` (the N best
 candidates per component, each equalised, as N fitted kits, N < 10; ``fittopNtf``:
-candidates ranked by their band-by-frame images, ``fit_kits(rank_by="time")``),
+candidates ranked by their band-by-frame images, ``fit_kits(rank_by="time")``;
+``fittopNgl``: + a kit of the heard templates inverted, :func:`template_kit`; ``gl``:
+that kit alone),
 ``fitself`` / ``fitselfpk`` (rhythms: the model's own transcription of the recordings
 instead of GMD train MIDI). Suffixes: ``@out`` (only the network's output layer is
 fine-tuned), ``@2r`` (a second round: the kit re-fitted to what the first round's
@@ -55,6 +57,35 @@ TRAINING = PACKAGED + [f"{K}/hydrogen-{k}" for k in (
     "millo-multilayered3 varibreaks electricempirekit hardelectro1").split()]  # fmt: skip
 
 
+def template_kit(audios: list, onsets: list, candidates: list, fitted: dict) -> dict:
+    """The heard NMFD templates as one-shots: each extended past its 10 frames by its
+    own per-bin decay (from its last 4 frames, at most 0.97 a frame, 60 frames in all),
+    inverted by Griffin-Lim, at the RMS of the fitted one-shot; a component heard
+    fewer than MIN_ONSETS times keeps its fitted one-shot."""
+    import librosa
+
+    from drummernet.evaluation.nmfd import HOP, N_FFT
+    from drummernet.kits.fitting import MIN_ONSETS, fit_templates, shot_template
+
+    comps = list(fitted)
+    having = {c: next((k for k in candidates if c in k.layers), candidates[0]) for c in comps}
+    start = np.stack([t / (t.sum() + 1e-10) for t in
+                      (shot_template(having[c].one_shot(c)) for c in comps)], axis=1)  # fmt: skip
+    templates, _ = fit_templates(audios, onsets, start, comps)
+    out = dict(fitted)
+    for k, c in enumerate(comps):
+        if sum(len(o.get(c, [])) for o in onsets) < MIN_ONSETS:
+            continue
+        t = templates[:, k].astype(np.float64)
+        rate = np.clip((t[:, -1] / (t[:, -5] + 1e-12)) ** 0.25, 0.0, 0.97)
+        tail = t[:, -1:] * rate[:, None] ** np.arange(1, 51)[None, :]
+        shot = librosa.griffinlim(np.concatenate([t, tail], axis=1), n_iter=48,
+                                  hop_length=HOP, n_fft=N_FFT, random_state=0)  # fmt: skip
+        rms = np.sqrt(np.mean(fitted[c] ** 2) / (np.mean(shot**2) + 1e-20))
+        out[c] = (shot * rms).astype(np.float32)
+    return out
+
+
 def main(group: str, method: str, steps: int, split: str = "validation", lr: str = "1e-4") -> None:
     torch.set_num_threads(2)
     method, head_only = method.removesuffix("@out"), method.endswith("@out")
@@ -92,6 +123,10 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
         fitted = fit_kits(audios, onsets, candidates, cfg.components, choices=top,
                           rank_by=rank_by)  # fmt: skip
         shots, fits = fitted[0]
+        if method.endswith("gl"):  # + a kit of the heard templates themselves, inverted
+            inverted = template_kit(audios, onsets, candidates, fitted[0][0])
+            fitted = [(inverted, {})] + (fitted if method != "gl" else [])
+            shots = fitted[0][0] if method == "gl" else shots
         if method.startswith("fit3"):  # only KD, SD and the closed hat keep their fit
             for c in set(shots) - {"KD_KD", "SD_SD", "HH_CHH"}:
                 shots[c] = next(k for k in candidates if c in k.layers).one_shot(c)
@@ -102,6 +137,8 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
                 print(c, f.source, f.onsets, f.gain_db, f.shape_error_db,
                       f"dist first->truth {d0:.2f} fitted->truth {d1:.2f}")  # fmt: skip
         peak = max(float(np.max(np.abs(s))) for s in shots.values())
+        if method.endswith("gl"):  # the inverted templates' peaks too (one scale for all)
+            peak = max(peak, max(float(np.max(np.abs(s))) for s in fitted[0][0].values()))
         out = Path(f"/tmp/adapt-variants/kit-{group}-{tag}")
         folders = []  # the best fit, then the next best candidates
         for rank, (chosen, _) in enumerate(fitted):
