@@ -33,6 +33,7 @@ import datetime
 import json
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
@@ -122,7 +123,8 @@ def kit_distances(kit_folder: Path, true_kit: Path, fitted: dict) -> dict:
     return out
 
 
-def run_group(model, tracks, methods, seconds, steps, work: Path, true_kit: Path | None) -> dict:
+def run_group(model, tracks, methods, seconds, steps, work: Path, true_kit: Path | None,
+              blend: float | None = None) -> dict:  # fmt: skip
     from drummernet.model.io import load_model
     from drummernet.training.adapt import AdaptOptions, adapt, adapt_per_file, kit_folder_of
 
@@ -137,6 +139,7 @@ def run_group(model, tracks, methods, seconds, steps, work: Path, true_kit: Path
             out[method] = tuned_scores(model, tracks, seconds)
             continue
         options = AdaptOptions(steps=steps, fit_kit=method in ("kit", "per-file"), progress=False)
+        options = options if blend is None else replace(options, blend=blend)
         kit = true_kit if method == "oracle" else None
         if method == "oracle" and not true_kit:
             raise SystemExit("--methods oracle needs a rendered set (its true kits)")
@@ -171,6 +174,7 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--blend", type=float, help="AdaptOptions.blend (default: adapt's)")
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=["base", "network", "kit"])
     parser.add_argument("--model", help="model file (default: the shipped model)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"), help="results folder")
@@ -185,13 +189,15 @@ def main() -> None:
     root = Path(args.dataset)
     rendered = (root / "render.json").is_file()
     results = {"dataset": str(root), "model": args.model or "default", "steps": args.steps,
+               "blend": args.blend,
                "seconds_per_track": args.seconds, "date": datetime.date.today().isoformat(),
                "groups": {}}  # fmt: skip
     for group, tracks in groups_of(root, args.group, args.tracks).items():
         true_kit = Path(args.kits) / group if rendered else None
         with tempfile.TemporaryDirectory() as work:
             results["groups"][group] = run_group(model, tracks, args.methods, args.seconds,
-                                                 args.steps, Path(work), true_kit)  # fmt: skip
+                                                 args.steps, Path(work), true_kit,
+                                                 args.blend)  # fmt: skip
         print(group, json.dumps({m: results["groups"][group][m]["f1"] for m in args.methods}),
               flush=True)  # fmt: skip
     path = dated_path(args.out, "adapt_kit")

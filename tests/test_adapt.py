@@ -118,7 +118,7 @@ def test_adapt_fits_a_kit_saves_it_with_the_model_and_both_reload(song, tmp_path
     kit = get_kit(folder)
     assert set(kit.layers) == set(COMPONENTS) and (folder / "spectra.png").stat().st_size > 10_000
     others = sorted((folder / "alternatives").iterdir())  # trained on beside the best
-    assert len(others) == options.fitted_kits - 1
+    assert [o.name for o in others] == ["adapted-2", "adapted-3", "adapted-heard"]
     assert all(set(get_kit(o).layers) == set(COMPONENTS) for o in others)
     assert summary["fitted"]["KD_KD"]["onsets"] >= 4 and summary["fitted"]["KD_KD"]["eq_db"]
     adapted = load_model(out)
@@ -135,11 +135,12 @@ def test_the_network_learns_the_fitted_kits_alone_or_a_users_kit_as_given(song, 
     model = get_model(None)
     options = AdaptOptions(steps=1, batch_size=2, eval_every=1, progress=False, fitted_kits=2)
     fitted = adapt(model, [song / "song.flac"], tmp_path / "a.pt", options=options)
-    assert fitted["played_kits"] == ["a", "a-2"]  # the best fit and the next one
-    assert "played through: a, a-2" in (tmp_path / "a.md").read_text()
-    mixed = replace(options, with_starting_kits=True)
+    # the best fit, the next one, the sounds as heard
+    assert fitted["played_kits"] == ["a", "a-2", "a-heard"]
+    assert "played through: a, a-2, a-heard" in (tmp_path / "a.md").read_text()
+    mixed = replace(options, with_starting_kits=True, heard_kit=False)
     played = adapt(model, [song / "song.flac"], tmp_path / "b.pt", options=mixed)["played_kits"]
-    assert played[:2] == ["b", "b-2"] and "fluidr3-standard" in played
+    assert played[:2] == ["b", "b-2"] and "fluidr3-standard" in played and "b-heard" not in played
     mine = replace(options, fit_kit=False)
     kit = get_kit("fluidr3-tr808").path
     summary = adapt(model, [song / "song.flac"], tmp_path / "c.pt", kit_folder=kit, options=mine)

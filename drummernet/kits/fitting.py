@@ -8,7 +8,9 @@ given the equaliser (a level and a gain curve over a few log-spaced bands, both
 bounded: :class:`VoicingBounds`), fitted in closed form, that brings its spectrum
 closest to the template's; the closest equalised one-shot makes the best kit, the
 next closest ones the next kits (:func:`fit_kits`). A component heard too rarely
-keeps the first candidate's one-shot, unchanged.
+keeps the first candidate's one-shot, unchanged. With ``heard``, one more kit
+holds the templates themselves made audible (:func:`heard_one_shot`): the sound
+as the recordings have it, no candidate's colour or decay imposed.
 
 The equaliser is a smooth, zero-phase filter, so a fitted snare is a candidate
 snare made brighter, darker, louder or softer; it never becomes another sound.
@@ -167,6 +169,7 @@ def fit_kits(
     keep_first: bool = False,
     choices: int = 1,
     rank_by: str = "spectrum",
+    heard: bool = False,
 ) -> list[tuple[dict[str, np.ndarray], dict[str, FittedComponent]]]:
     """Fit one-shots per component to ``recordings`` (mono, at ``SAMPLE_RATE``),
     given each recording's onsets (``{component: times in s}``): ``choices`` kits,
@@ -178,7 +181,9 @@ def fit_kits(
     left; the last one where fewer candidates have it). Levels are relative: the
     median fitted component of the best kit keeps its candidate's level. With
     ``keep_first``, a component the first candidate has (a user's own kit) is
-    fitted from it alone.
+    fitted from it alone. With ``heard``, a last kit holds each fitted component's
+    template as a one-shot (:func:`heard_one_shot`) at the best kit's RMS level
+    (the others: the best kit's one-shot).
 
     Returns ``[(one-shots, fits), ...]``: the fitted samples and how each was made.
     """
@@ -210,7 +215,38 @@ def fit_kits(
             fits[c] = FittedComponent(kit.name, int(counts[k]), round(gain, 2), eq_db,
                                       round(error, 2))  # fmt: skip
         kits.append((shots, fits))
+    if heard:
+        best_shots, best_fits = kits[0]
+        shots, fits = dict(best_shots), dict(best_fits)
+        for k, c in enumerate(components):
+            if c in ranked:
+                shot = heard_one_shot(templates[:, k])
+                rms = np.sqrt(np.mean(best_shots[c] ** 2) / (np.mean(shot**2) + 1e-20))
+                shots[c] = (shot * rms).astype(np.float32)
+                fits[c] = FittedComponent(HEARD_SOURCE, int(counts[k]))
+        kits.append((shots, fits))
     return kits
+
+
+#: ``FittedComponent.source`` of a one-shot made from the recordings' own template.
+HEARD_SOURCE = "the recordings (NMFD template)"
+#: Frames (16 ms) of a heard one-shot, and the slowest decay per frame it is given.
+HEARD_FRAMES, HEARD_MAX_DECAY = 60, 0.97
+
+
+def heard_one_shot(template: np.ndarray) -> np.ndarray:
+    """An NMFD template ``(bins, frames)`` as a one-shot: continued past its frames
+    to :data:`HEARD_FRAMES` by each bin's own decay over its last 4 frames (at most
+    :data:`HEARD_MAX_DECAY` a frame, so it always dies away), then inverted by
+    Griffin-Lim (``librosa.griffinlim``, a fixed seed). Float32, unscaled."""
+    import librosa
+
+    t = np.asarray(template, dtype=np.float64)
+    decay = np.clip((t[:, -1] / (t[:, -5] + 1e-12)) ** 0.25, 0.0, HEARD_MAX_DECAY)
+    tail = t[:, -1:] * decay[:, None] ** np.arange(1, HEARD_FRAMES - t.shape[1] + 1)
+    full = np.concatenate([t, tail], axis=1)
+    shot = librosa.griffinlim(full, n_iter=48, hop_length=HOP, n_fft=N_FFT, random_state=0)
+    return shot.astype(np.float32)
 
 
 def _ranked_candidates(

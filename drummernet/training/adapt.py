@@ -92,6 +92,7 @@ class AdaptOptions:
     seed: int = 0
     fit_kit: bool = True
     fitted_kits: int = 3  # kits played: the closest candidate per component, the next ...
+    heard_kit: bool = True  # and a kit of the sounds as heard (the fit's NMFD templates)
     with_starting_kits: bool = False  # also play the starting kits as they are
     progress: bool = True
 
@@ -201,21 +202,25 @@ def fit_and_save_kit(
     folder: Path,
     user_first: bool = False,
     choices: int = 1,
+    heard: bool = False,
 ) -> tuple[list[Kit], dict[str, FittedComponent]]:
     """Fit ``choices`` kits to ``parts`` (the onsets heard in them: ``onsets``) from
     ``candidates`` (``user_first``: the first is the user's kit, kept for what it
-    has, :func:`~drummernet.kits.fitting.fit_kits`). The best is written to
-    ``folder`` (replaced), with the picture of its spectra; the others, for training
-    only, to ``folder/alternatives/``. Returns the kits, the best first, and how
-    each component of the best was fitted."""
+    has; ``heard``: and the kit of the heard templates,
+    :func:`~drummernet.kits.fitting.fit_kits`). The best is written to ``folder``
+    (replaced), with the picture of its spectra; the others, for training only, to
+    ``folder/alternatives/`` (``NAME-2`` ..., ``NAME-heard``). Returns the kits, the
+    best first, and how each component of the best was fitted."""
     from drummernet.kits.plots import plot_fitted_spectra
 
     kits = fit_kits(parts, onsets, candidates, components, keep_first=user_first,
-                    choices=choices)  # fmt: skip
-    shots, fits = kits[0]
-    scale = KIT_PEAK / max(max(float(np.max(np.abs(s))) for s in shots.values()), 1e-6)
+                    choices=choices, heard=heard)  # fmt: skip
+    _, fits = kits[0]
+    loudest = max(float(np.max(np.abs(s))) for more, _ in kits for s in more.values())
+    scale = KIT_PEAK / max(loudest, 1e-6)  # one scale: the kits keep their levels
     scaled = [{c: s * scale for c, s in more.items()} for more, _ in kits]
-    names = [folder.stem] + [f"{folder.stem}-{i + 1}" for i in range(1, len(kits))]
+    names = [folder.stem] + [f"{folder.stem}-{i + 1}" for i in range(1, choices)]
+    names += [f"{folder.stem}-heard"] if heard else []
     places = [Path()] + [Path(ALTERNATIVES) / name for name in names[1:]]  # within the kit
     work = folder.with_name(f".{folder.name}.tmp")  # written whole, then renamed
     shutil.rmtree(work, ignore_errors=True)
@@ -292,7 +297,8 @@ def adapt(
         say(f"fitting the kit to the recordings (starting from {len(candidates)} kit(s))")
         fitted, fits = fit_and_save_kit(train_parts, onsets, candidates, config.components,
                                         kit_path, user_first=user_kit is not None,
-                                        choices=options.fitted_kits)  # fmt: skip
+                                        choices=options.fitted_kits,
+                                        heard=options.heard_kit)  # fmt: skip
         say("fitted " + ", ".join(f"{c} from {f.source} ({f.gain_db:+.1f} dB)"
                                   for c, f in fits.items() if f.eq_db)
             + f"; kit in {kit_path}")  # fmt: skip
