@@ -11,13 +11,16 @@ from drummernet.datasets import Hit
 from drummernet.datasets.render import render_hits
 from drummernet.errors import DrummerNetError
 from drummernet.kits.fitting import (
+    HEARD_SOURCE,
     VoicingBounds,
     band_interpolation,
     band_spectrum,
     equalise,
     fit_equaliser,
     fit_kits,
+    heard_one_shot,
     log_band_centres,
+    shot_template,
     spectral_distance,
 )
 from drummernet.kits.library import get_kit
@@ -79,6 +82,31 @@ def test_the_next_kits_hold_the_next_closest_candidates_each_equalised():
         assert len(kits[1][1][c].eq_db) == 8  # equalised too
     with pytest.raises(ValueError, match="choices must be at least 1"):
         fit_kits([audio], [onsets], candidates, COMPONENTS, choices=0)
+
+
+def test_a_heard_one_shot_sounds_like_the_template_it_was_made_from_and_dies_away():
+    kit = get_kit("fluidr3-standard")
+    snare, kick = kit.one_shot("SD_SD"), kit.one_shot("KD_KD")
+    heard = heard_one_shot(shot_template(snare))
+    assert spectral_distance(heard, snare) < 0.5 * spectral_distance(heard, kick)
+    assert len(heard) > 0.9 * 16000 and heard.dtype == np.float32  # ~1 s, continued
+    head, tail = np.sqrt(np.mean(heard[:1600] ** 2)), np.sqrt(np.mean(heard[-1600:] ** 2))
+    assert tail < 0.05 * head
+
+
+def test_the_heard_kit_holds_the_templates_of_what_was_heard_often_enough():
+    audio, onsets = played("fluidr3-tr808")
+    candidates = [get_kit("fluidr3-standard"), get_kit("fluidr3-room")]
+    kits = fit_kits([audio], [onsets], candidates, COMPONENTS, choices=2, heard=True)
+    assert len(kits) == 3
+    (best, _), (heard, fits) = kits[0], kits[-1]
+    truth = get_kit("fluidr3-tr808")
+    for c in PAPER:
+        assert fits[c].source == HEARD_SOURCE and fits[c].onsets == len(onsets[c])
+        start = spectral_distance(candidates[0].one_shot(c), truth.one_shot(c))
+        assert spectral_distance(heard[c], truth.one_shot(c)) < start, c
+        assert np.sqrt(np.mean(heard[c] ** 2)) == pytest.approx(np.sqrt(np.mean(best[c] ** 2)))
+    assert np.array_equal(heard["CY_CRC"], best["CY_CRC"])  # never heard: the best kit's
 
 
 def test_a_users_own_one_shots_are_the_starting_point_of_what_they_have():

@@ -6,7 +6,9 @@ One round, on the first part of every file (the last ``holdout`` fraction is hel
 2. the kit is fitted to them (:func:`drummernet.kits.fitting.fit_kits`): per
    component, a one-shot of the starting kits, equalised (level and a few bands,
    bounded) to sound like that component in the recordings; and beside that best
-   fit, ``fitted_kits - 1`` more kits made alike from the next-closest one-shots;
+   fit, ``fitted_kits - 1`` more kits made alike from the next-closest one-shots,
+   and (``heard_kit``) one of the sounds as heard, the fit's templates made audible
+   (:func:`~drummernet.kits.fitting.heard_one_shot`);
 3. the network learns the fitted kits: drum rhythms shipped with the package
    (:data:`~drummernet.datasets.synthesized.RHYTHMS`) are played, each component
    of each item through one of the fitted kits drawn at random, and it is trained
@@ -14,11 +16,12 @@ One round, on the first part of every file (the last ``holdout`` fraction is hel
    :func:`~drummernet.training.step.inverse_loss`: exact targets, since the audio
    is made from them). On validation (``bench/adapt_variants.py``), learning the
    true kit alone gained more than twice what the true kit gained drawn among the
-   starting kits, and the three closest fits did as well as the best fit alone on
-   average with a smaller worst loss; ``with_starting_kits`` plays the starting
-   kits too (the previous default). The rhythms the model transcribed from the
-   recordings were measured as a source too, and did worse (they carry its own
-   mistakes).
+   starting kits, the three closest fits did as well as the best fit alone on
+   average with a smaller worst loss, and the heard kit beside them added more
+   (the fitted one-shots' shapes were what kept them from the true kit's gain);
+   ``with_starting_kits`` plays the starting kits too (the previous default). The
+   rhythms the model transcribed from the recordings were measured as a source
+   too, and did worse (they carry its own mistakes).
 
 With ``fit_kit=False`` step 2 is skipped: the rhythms are played through the
 user's own kit (``kit_folder``) as it is, else through the starting kits (the
