@@ -16,7 +16,8 @@ closed hat keep their fitted one-shot), ``fittopN`` / ``fittopN+syn`` (the N bes
 candidates per component, each equalised, as N fitted kits, N < 10; ``fittopNtf``:
 candidates ranked by their band-by-frame images, ``fit_kits(rank_by="time")``;
 ``fittopNgl``: + a kit of the heard templates inverted, :func:`template_kit`; ``gl``:
-that kit alone),
+that kit alone; ``glp`` for ``gl``: Griffin-Lim started from the fitted
+one-shots' phases),
 ``fitself`` / ``fitselfpk`` (rhythms: the model's own transcription of the recordings
 instead of GMD train MIDI). Suffixes: ``@out`` (only the network's output layer is
 fine-tuned), ``@2r`` (a second round: the kit re-fitted to what the first round's
@@ -57,15 +58,13 @@ TRAINING = PACKAGED + [f"{K}/hydrogen-{k}" for k in (
     "millo-multilayered3 varibreaks electricempirekit hardelectro1").split()]  # fmt: skip
 
 
-def template_kit(audios: list, onsets: list, candidates: list, fitted: dict) -> dict:
-    """The heard NMFD templates as one-shots: each extended past its 10 frames by its
-    own per-bin decay (from its last 4 frames, at most 0.97 a frame, 60 frames in all),
-    inverted by Griffin-Lim, at the RMS of the fitted one-shot; a component heard
-    fewer than MIN_ONSETS times keeps its fitted one-shot."""
-    import librosa
-
-    from drummernet.evaluation.nmfd import HOP, N_FFT
-    from drummernet.kits.fitting import MIN_ONSETS, fit_templates, shot_template
+def template_kit(audios: list, onsets: list, candidates: list, fitted: dict,
+                 phased: bool = False) -> dict:  # fmt: skip
+    """The heard NMFD templates as one-shots (``kits.fitting.heard_one_shot``; with
+    ``phased``, Griffin-Lim starts from the fitted one-shot's phases), at the RMS of
+    the fitted one-shot; a component heard fewer than MIN_ONSETS times keeps its
+    fitted one-shot."""
+    from drummernet.kits.fitting import MIN_ONSETS, fit_templates, heard_one_shot, shot_template
 
     comps = list(fitted)
     having = {c: next((k for k in candidates if c in k.layers), candidates[0]) for c in comps}
@@ -76,11 +75,7 @@ def template_kit(audios: list, onsets: list, candidates: list, fitted: dict) -> 
     for k, c in enumerate(comps):
         if sum(len(o.get(c, [])) for o in onsets) < MIN_ONSETS:
             continue
-        t = templates[:, k].astype(np.float64)
-        rate = np.clip((t[:, -1] / (t[:, -5] + 1e-12)) ** 0.25, 0.0, 0.97)
-        tail = t[:, -1:] * rate[:, None] ** np.arange(1, 51)[None, :]
-        shot = librosa.griffinlim(np.concatenate([t, tail], axis=1), n_iter=48,
-                                  hop_length=HOP, n_fft=N_FFT, random_state=0)  # fmt: skip
+        shot = heard_one_shot(templates[:, k], fitted[c] if phased else None)
         rms = np.sqrt(np.mean(fitted[c] ** 2) / (np.mean(shot**2) + 1e-20))
         out[c] = (shot * rms).astype(np.float32)
     return out
@@ -123,8 +118,9 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
         fitted = fit_kits(audios, onsets, candidates, cfg.components, choices=top,
                           rank_by=rank_by)  # fmt: skip
         shots, fits = fitted[0]
-        if method.endswith("gl"):  # + a kit of the heard templates themselves, inverted
-            inverted = template_kit(audios, onsets, candidates, fitted[0][0])
+        if method.endswith(("gl", "glp")):  # + a kit of the heard templates, inverted
+            inverted = template_kit(audios, onsets, candidates, fitted[0][0],
+                                    phased=method.endswith("glp"))  # fmt: skip
             fitted = [(inverted, {})] + (fitted if method != "gl" else [])
             shots = fitted[0][0] if method == "gl" else shots
         if method.startswith("fit3"):  # only KD, SD and the closed hat keep their fit
@@ -137,7 +133,7 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
                 print(c, f.source, f.onsets, f.gain_db, f.shape_error_db,
                       f"dist first->truth {d0:.2f} fitted->truth {d1:.2f}")  # fmt: skip
         peak = max(float(np.max(np.abs(s))) for s in shots.values())
-        if method.endswith("gl"):  # the inverted templates' peaks too (one scale for all)
+        if method.endswith(("gl", "glp")):  # the inverted templates' peaks too
             peak = max(peak, max(float(np.max(np.abs(s))) for s in fitted[0][0].values()))
         out = Path(f"/tmp/adapt-variants/kit-{group}-{tag}")
         folders = []  # the best fit, then the next best candidates

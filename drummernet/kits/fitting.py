@@ -234,19 +234,34 @@ HEARD_SOURCE = "the recordings (NMFD template)"
 HEARD_FRAMES, HEARD_MAX_DECAY = 60, 0.97
 
 
-def heard_one_shot(template: np.ndarray) -> np.ndarray:
+def heard_one_shot(template: np.ndarray, phase_from: np.ndarray | None = None) -> np.ndarray:
     """An NMFD template ``(bins, frames)`` as a one-shot: continued past its frames
     to :data:`HEARD_FRAMES` by each bin's own decay over its last 4 frames (at most
     :data:`HEARD_MAX_DECAY` a frame, so it always dies away), then inverted by
-    Griffin-Lim (``librosa.griffinlim``, a fixed seed). Float32, unscaled."""
+    Griffin-Lim: from random phases (``librosa.griffinlim``, a fixed seed), or from
+    the phases of the one-shot ``phase_from`` (a real drum's attack to start from).
+    Float32, unscaled."""
     import librosa
 
     t = np.asarray(template, dtype=np.float64)
     decay = np.clip((t[:, -1] / (t[:, -5] + 1e-12)) ** 0.25, 0.0, HEARD_MAX_DECAY)
     tail = t[:, -1:] * decay[:, None] ** np.arange(1, HEARD_FRAMES - t.shape[1] + 1)
     full = np.concatenate([t, tail], axis=1)
-    shot = librosa.griffinlim(full, n_iter=48, hop_length=HOP, n_fft=N_FFT, random_state=0)
-    return shot.astype(np.float32)
+    if phase_from is None:
+        shot = librosa.griffinlim(full, n_iter=48, hop_length=HOP, n_fft=N_FFT, random_state=0)
+        return shot.astype(np.float32)
+    length = (HEARD_FRAMES - 1) * HOP
+
+    def phases(y: np.ndarray) -> np.ndarray:
+        y = np.pad(y, (0, max(0, length - len(y))))[:length]
+        return np.exp(1j * np.angle(librosa.stft(y, n_fft=N_FFT, hop_length=HOP)))
+
+    angles = phases(np.asarray(phase_from, dtype=np.float64))
+    for _ in range(48):
+        angles = phases(librosa.istft(full * angles, hop_length=HOP, n_fft=N_FFT, length=length))
+    return librosa.istft(full * angles, hop_length=HOP, n_fft=N_FFT, length=length).astype(
+        np.float32
+    )
 
 
 def _ranked_candidates(
