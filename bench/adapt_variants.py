@@ -16,8 +16,9 @@ closed hat keep their fitted one-shot), ``fittopN`` / ``fittopN+syn`` (the N bes
 candidates per component, each equalised, as N fitted kits, N < 10; ``fittopNtf``:
 candidates ranked by their band-by-frame images, ``fit_kits(rank_by="time")``;
 ``fittopNgl``: + a kit of the heard templates inverted, :func:`template_kit`; ``gl``:
-that kit alone; ``glp`` for ``gl``: Griffin-Lim started from the fitted
-one-shots' phases),
+that kit alone; ``fittopNgl^F``: the heard templates F frames long instead of
+``TEMPLATE_FRAMES``; ``glp``, Griffin-Lim from the fitted one-shots' phases, was
+removed after commit 2d6fc12),
 ``fitself`` / ``fitselfpk`` (rhythms: the model's own transcription of the recordings
 instead of GMD train MIDI). Suffixes: ``@out`` (only the network's output layer is
 fine-tuned), ``@2r`` (a second round: the kit re-fitted to what the first round's
@@ -44,6 +45,7 @@ from drummernet.datasets.annotations import load_rendered
 from drummernet.datasets.midi import Hit
 from drummernet.datasets.render import midi_files
 from drummernet.datasets.synthesized import Performance, SynthesizedSegments
+from drummernet.evaluation.nmfd import TEMPLATE_FRAMES
 from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
 from drummernet.kits.builders import write_kit
 from drummernet.kits.fitting import fit_kits, spectral_distance
@@ -59,23 +61,21 @@ TRAINING = PACKAGED + [f"{K}/hydrogen-{k}" for k in (
 
 
 def template_kit(audios: list, onsets: list, candidates: list, fitted: dict,
-                 phased: bool = False) -> dict:  # fmt: skip
-    """The heard NMFD templates as one-shots (``kits.fitting.heard_one_shot``; with
-    ``phased``, Griffin-Lim starts from the fitted one-shot's phases), at the RMS of
-    the fitted one-shot; a component heard fewer than MIN_ONSETS times keeps its
-    fitted one-shot."""
-    from drummernet.kits.fitting import MIN_ONSETS, fit_templates, heard_one_shot, shot_template
+                 frames: int = TEMPLATE_FRAMES) -> dict:  # fmt: skip
+    """The heard NMFD templates (``frames`` long) as one-shots
+    (``kits.fitting.heard_one_shot``), at the RMS of the fitted one-shot; a component
+    heard fewer than MIN_ONSETS times keeps its fitted one-shot."""
+    from drummernet.kits.fitting import MIN_ONSETS, fit_templates, heard_one_shot, start_templates
 
     comps = list(fitted)
     having = {c: next((k for k in candidates if c in k.layers), candidates[0]) for c in comps}
-    start = np.stack([t / (t.sum() + 1e-10) for t in
-                      (shot_template(having[c].one_shot(c)) for c in comps)], axis=1)  # fmt: skip
+    start = start_templates([having[c].one_shot(c) for c in comps], frames)
     templates, _ = fit_templates(audios, onsets, start, comps)
     out = dict(fitted)
     for k, c in enumerate(comps):
         if sum(len(o.get(c, [])) for o in onsets) < MIN_ONSETS:
             continue
-        shot = heard_one_shot(templates[:, k], fitted[c] if phased else None)
+        shot = heard_one_shot(templates[:, k])
         rms = np.sqrt(np.mean(fitted[c] ** 2) / (np.mean(shot**2) + 1e-20))
         out[c] = (shot * rms).astype(np.float32)
     return out
@@ -85,6 +85,7 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
     torch.set_num_threads(2)
     method, head_only = method.removesuffix("@out"), method.endswith("@out")
     method, _, true_classes = method.partition("=")
+    method, _, frames = method.partition("^")  # ^F: heard templates F frames long
     root = Path(f"data/render/gmd-{split}")
     meta = {t["name"]: t for t in json.loads((root / "render.json").read_text())["tracks"]}
     mine = [t for t in load_rendered(root) if meta[t.name]["kit"] == f"hydrogen-{group}"]
@@ -118,9 +119,9 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
         fitted = fit_kits(audios, onsets, candidates, cfg.components, choices=top,
                           rank_by=rank_by)  # fmt: skip
         shots, fits = fitted[0]
-        if method.endswith(("gl", "glp")):  # + a kit of the heard templates, inverted
+        if method.endswith("gl"):  # + a kit of the heard templates, inverted
             inverted = template_kit(audios, onsets, candidates, fitted[0][0],
-                                    phased=method.endswith("glp"))  # fmt: skip
+                                    int(frames or TEMPLATE_FRAMES))  # fmt: skip
             fitted = [(inverted, {})] + (fitted if method != "gl" else [])
             shots = fitted[0][0] if method == "gl" else shots
         if method.startswith("fit3"):  # only KD, SD and the closed hat keep their fit
@@ -133,7 +134,7 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
                 print(c, f.source, f.onsets, f.gain_db, f.shape_error_db,
                       f"dist first->truth {d0:.2f} fitted->truth {d1:.2f}")  # fmt: skip
         peak = max(float(np.max(np.abs(s))) for s in shots.values())
-        if method.endswith(("gl", "glp")):  # the inverted templates' peaks too
+        if method.endswith("gl"):  # the inverted templates' peaks too
             peak = max(peak, max(float(np.max(np.abs(s))) for s in fitted[0][0].values()))
         out = Path(f"/tmp/adapt-variants/kit-{group}-{tag}")
         folders = []  # the best fit, then the next best candidates

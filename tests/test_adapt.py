@@ -12,16 +12,20 @@ from drummernet.datasets.render import render_hits
 from drummernet.errors import DrummerNetError
 from drummernet.kits.fitting import (
     HEARD_SOURCE,
+    HEARD_TEMPLATE_FRAMES,
     VoicingBounds,
     band_interpolation,
     band_spectrum,
     equalise,
     fit_equaliser,
     fit_kits,
+    fit_templates,
     heard_one_shot,
     log_band_centres,
     shot_template,
     spectral_distance,
+    start_templates,
+    template_band_frames,
 )
 from drummernet.kits.library import get_kit
 from drummernet.model import load_model
@@ -33,10 +37,11 @@ from drummernet.transcription.api import get_model, transcribe
 PAPER = ("KD_KD", "SD_SD", "HH_CHH")
 
 
-def played(kit_name: str, n: int = 64, seed: int = 1):
-    """A random KD/SD/HH line through a kit: audio and ``{component: onset times}``."""
+def played(kit_name: str, n: int = 64, seed: int = 1, spacing: float = 0.25):
+    """A random KD/SD/HH line through a kit, a hit every ``spacing`` s: audio and
+    ``{component: onset times}``."""
     rng = np.random.default_rng(seed)
-    hits = [Hit(0.25 * i, str(c), 100) for i, c in enumerate(rng.choice(PAPER, n))]
+    hits = [Hit(spacing * i, str(c), 100) for i, c in enumerate(rng.choice(PAPER, n))]
     audio, labels, _ = render_hits(hits, get_kit(kit_name))
     onsets = {c: np.array([h.time for h in labels if h.component == c]) for c in PAPER}
     return audio, onsets
@@ -107,6 +112,35 @@ def test_the_heard_kit_holds_the_templates_of_what_was_heard_often_enough():
         assert spectral_distance(heard[c], truth.one_shot(c)) < start, c
         assert np.sqrt(np.mean(heard[c] ** 2)) == pytest.approx(np.sqrt(np.mean(best[c] ** 2)))
     assert np.array_equal(heard["CY_CRC"], best["CY_CRC"])  # never heard: the best kit's
+
+
+def decay_error_db(shot: np.ndarray, truth: np.ndarray, first: int, last: int) -> float:
+    """Mean dB error of ``shot``'s band-by-frame image against ``truth``'s over frames
+    ``first:last``, each relative to its loudest cell and floored 60 dB below it."""
+    images = (template_band_frames(shot_template(x, last)) for x in (shot, truth))
+    mine, true = (np.maximum(i - np.nanmax(i), -60.0) for i in images)
+    return float(np.nanmean(np.abs(mine - true)[:, first:]))
+
+
+def test_the_heard_kit_hears_the_decay_past_the_ranking_templates():
+    """The heard one-shots come from longer templates than the ranking's 10 frames:
+    where the hits leave room to hear it (0.5 s apart), past those frames they follow
+    the played kit's decay more closely than one-shots continued from 10-frame
+    templates of the same recordings would. (Hits closer than the templates put the
+    next hits' sound into the tails.)"""
+    audio, onsets = played("fluidr3-standard", spacing=0.5)
+    candidates = [get_kit("fluidr3-room"), get_kit("fluidr3-power")]
+    heard, _ = fit_kits([audio], [onsets], candidates, COMPONENTS, heard=True)[-1]
+    first = [candidates[0].one_shot(c) for c in COMPONENTS]
+    short, _ = fit_templates([audio], [onsets], start_templates(first), COMPONENTS)
+    truth = get_kit("fluidr3-standard")
+    assert HEARD_TEMPLATE_FRAMES > 10
+    for k, c in enumerate(COMPONENTS):
+        if c in PAPER:
+            long_error = decay_error_db(heard[c], truth.one_shot(c), 10, HEARD_TEMPLATE_FRAMES)
+            short_shot = heard_one_shot(short[:, k])
+            short_error = decay_error_db(short_shot, truth.one_shot(c), 10, HEARD_TEMPLATE_FRAMES)
+            assert long_error < short_error, (c, long_error, short_error)
 
 
 def test_a_users_own_one_shots_are_the_starting_point_of_what_they_have():

@@ -124,10 +124,17 @@ def band_db(magnitude: np.ndarray, freqs: np.ndarray, edges: np.ndarray) -> np.n
     return 10 * np.log10(np.maximum(power, 1e-20))
 
 
-def shot_template(shot: np.ndarray) -> np.ndarray:
-    """A one-shot's magnitude spectrogram over the template length, ``(bins, frames)``,
-    in the representation of :mod:`drummernet.evaluation.nmfd`."""
-    return spectrogram(np.pad(shot, (0, HOP * TEMPLATE_FRAMES)))[:, :TEMPLATE_FRAMES]
+def shot_template(shot: np.ndarray, frames: int = TEMPLATE_FRAMES) -> np.ndarray:
+    """A one-shot's magnitude spectrogram over its first ``frames`` frames, ``(bins,
+    frames)``, in the representation of :mod:`drummernet.evaluation.nmfd`."""
+    return spectrogram(np.pad(shot, (0, HOP * frames)))[:, :frames]
+
+
+def start_templates(shots: Sequence[np.ndarray], frames: int = TEMPLATE_FRAMES) -> np.ndarray:
+    """NMFD starting templates ``(bins, len(shots), frames)``: each one-shot's
+    :func:`shot_template`, scaled to unit sum."""
+    return np.stack([t / (t.sum() + 1e-10) for t in (shot_template(s, frames) for s in shots)],
+                    axis=1)  # fmt: skip
 
 
 def onset_activations(onsets: Mapping[str, np.ndarray], components: Sequence[str],
@@ -182,7 +189,8 @@ def fit_kits(
     median fitted component of the best kit keeps its candidate's level. With
     ``keep_first``, a component the first candidate has (a user's own kit) is
     fitted from it alone. With ``heard``, a last kit holds each fitted component's
-    template as a one-shot (:func:`heard_one_shot`) at the best kit's RMS level
+    template, from a second factorisation with :data:`HEARD_TEMPLATE_FRAMES`-frame
+    templates, as a one-shot (:func:`heard_one_shot`) at the best kit's RMS level
     (the others: the best kit's one-shot).
 
     Returns ``[(one-shots, fits), ...]``: the fitted samples and how each was made.
@@ -195,8 +203,7 @@ def fit_kits(
         having = {c: [candidates[0]] if c in candidates[0].layers else kits
                   for c, kits in having.items()}  # fmt: skip
     first = [having[c][0].one_shot(c) for c in components]
-    start = np.stack([t / (t.sum() + 1e-10) for t in map(shot_template, first)], axis=1)
-    templates, amplitude = fit_templates(recordings, onsets, start, components)
+    templates, amplitude = fit_templates(recordings, onsets, start_templates(first), components)
     counts = np.sum([[len(o.get(c, [])) for c in components] for o in onsets], axis=0)
     ranked = {c: _ranked_candidates(templates[:, k] * amplitude[k], having[c], c, bounds, rank_by)
               for k, c in enumerate(components) if counts[k] >= MIN_ONSETS}  # fmt: skip
@@ -215,7 +222,9 @@ def fit_kits(
             fits[c] = FittedComponent(kit.name, int(counts[k]), round(gain, 2), eq_db,
                                       round(error, 2))  # fmt: skip
         kits.append((shots, fits))
-    if heard:
+    if heard:  # a second factorisation, with templates long enough to hear the decay
+        start = start_templates(first, HEARD_TEMPLATE_FRAMES)
+        templates, _ = fit_templates(recordings, onsets, start, components)
         best_shots, best_fits = kits[0]
         shots, fits = dict(best_shots), dict(best_fits)
         for k, c in enumerate(components):
@@ -232,36 +241,25 @@ def fit_kits(
 HEARD_SOURCE = "the recordings (NMFD template)"
 #: Frames (16 ms) of a heard one-shot, and the slowest decay per frame it is given.
 HEARD_FRAMES, HEARD_MAX_DECAY = 60, 0.97
+#: Frames of the templates the heard one-shots are made from (the ranking's are
+#: ``TEMPLATE_FRAMES``): chosen on validation (``bench/adapt_variants.py ...gl^F``).
+HEARD_TEMPLATE_FRAMES = 20
 
 
-def heard_one_shot(template: np.ndarray, phase_from: np.ndarray | None = None) -> np.ndarray:
+def heard_one_shot(template: np.ndarray) -> np.ndarray:
     """An NMFD template ``(bins, frames)`` as a one-shot: continued past its frames
     to :data:`HEARD_FRAMES` by each bin's own decay over its last 4 frames (at most
     :data:`HEARD_MAX_DECAY` a frame, so it always dies away), then inverted by
-    Griffin-Lim: from random phases (``librosa.griffinlim``, a fixed seed), or from
-    the phases of the one-shot ``phase_from`` (a real drum's attack to start from).
-    Float32, unscaled."""
+    Griffin-Lim from random phases (``librosa.griffinlim``, a fixed seed). Float32,
+    unscaled."""
     import librosa
 
     t = np.asarray(template, dtype=np.float64)
     decay = np.clip((t[:, -1] / (t[:, -5] + 1e-12)) ** 0.25, 0.0, HEARD_MAX_DECAY)
-    tail = t[:, -1:] * decay[:, None] ** np.arange(1, HEARD_FRAMES - t.shape[1] + 1)
+    tail = t[:, -1:] * decay[:, None] ** np.arange(1, max(HEARD_FRAMES - t.shape[1], 0) + 1)
     full = np.concatenate([t, tail], axis=1)
-    if phase_from is None:
-        shot = librosa.griffinlim(full, n_iter=48, hop_length=HOP, n_fft=N_FFT, random_state=0)
-        return shot.astype(np.float32)
-    length = (HEARD_FRAMES - 1) * HOP
-
-    def phases(y: np.ndarray) -> np.ndarray:
-        y = np.pad(y, (0, max(0, length - len(y))))[:length]
-        return np.exp(1j * np.angle(librosa.stft(y, n_fft=N_FFT, hop_length=HOP)))
-
-    angles = phases(np.asarray(phase_from, dtype=np.float64))
-    for _ in range(48):
-        angles = phases(librosa.istft(full * angles, hop_length=HOP, n_fft=N_FFT, length=length))
-    return librosa.istft(full * angles, hop_length=HOP, n_fft=N_FFT, length=length).astype(
-        np.float32
-    )
+    shot = librosa.griffinlim(full, n_iter=48, hop_length=HOP, n_fft=N_FFT, random_state=0)
+    return shot.astype(np.float32)
 
 
 def _ranked_candidates(
