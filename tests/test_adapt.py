@@ -87,6 +87,8 @@ def test_the_next_kits_hold_the_next_closest_candidates_each_equalised():
         assert len(kits[1][1][c].eq_db) == 8  # equalised too
     with pytest.raises(ValueError, match="choices must be at least 1"):
         fit_kits([audio], [onsets], candidates, COMPONENTS, choices=0)
+    with pytest.raises(ValueError, match="rank_by must be one of spectrum, time"):
+        fit_kits([audio], [onsets], candidates, COMPONENTS, rank_by="loudness")
 
 
 def test_a_heard_one_shot_sounds_like_the_template_it_was_made_from_and_dies_away():

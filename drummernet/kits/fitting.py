@@ -197,6 +197,8 @@ def fit_kits(
     """
     if choices < 1:
         raise ValueError(f"choices must be at least 1, not {choices}")
+    if rank_by not in RANKINGS:
+        raise ValueError(f"rank_by must be one of {', '.join(RANKINGS)}, not {rank_by!r}")
     having = {c: [k for k in candidates if c in k.layers] or list(candidates[:1])
               for c in components}  # fmt: skip
     if keep_first:
@@ -293,6 +295,8 @@ def _ranked_candidates(
     return sorted(ranked, key=lambda fit: fit[0])
 
 
+#: How :func:`fit_kits` may rank the candidates (see :func:`_ranked_candidates`).
+RANKINGS = ("spectrum", "time")
 #: dB below a template's loudest band-frame cell where ``rank_by="time"`` stops looking.
 TF_FLOOR_DB = 50.0
 
