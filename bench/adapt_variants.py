@@ -15,7 +15,7 @@ times, a quarter of the draws), ``fit3+syn`` (as ``fit+syn``, but only KD, SD an
 closed hat keep their fitted one-shot), ``fittopN`` / ``fittopN+syn`` (the N best
 candidates per component, each equalised, as N fitted kits, N < 10; ``fittopNtf``:
 candidates ranked by their band-by-frame images, ``fit_kits(rank_by="time")``;
-``fittopNgl``: + a kit of the heard templates inverted, :func:`template_kit`; ``gl``:
+``fittopNgl``: + a kit of the heard templates inverted, ``fit_kits(heard=True)``; ``gl``:
 that kit alone; ``fittopNgl^F``: the heard templates F frames long instead of
 ``TEMPLATE_FRAMES``; ``glp``, Griffin-Lim from the fitted one-shots' phases, was
 removed after commit 2d6fc12),
@@ -60,27 +60,6 @@ TRAINING = PACKAGED + [f"{K}/hydrogen-{k}" for k in (
     "millo-multilayered3 varibreaks electricempirekit hardelectro1").split()]  # fmt: skip
 
 
-def template_kit(audios: list, onsets: list, candidates: list, fitted: dict,
-                 frames: int = TEMPLATE_FRAMES) -> dict:  # fmt: skip
-    """The heard NMFD templates (``frames`` long) as one-shots
-    (``kits.fitting.heard_one_shot``), at the RMS of the fitted one-shot; a component
-    heard fewer than MIN_ONSETS times keeps its fitted one-shot."""
-    from drummernet.kits.fitting import MIN_ONSETS, fit_templates, heard_one_shot, start_templates
-
-    comps = list(fitted)
-    having = {c: next((k for k in candidates if c in k.layers), candidates[0]) for c in comps}
-    start = start_templates([having[c].one_shot(c) for c in comps], frames)
-    templates, _ = fit_templates(audios, onsets, start, comps)
-    out = dict(fitted)
-    for k, c in enumerate(comps):
-        if sum(len(o.get(c, [])) for o in onsets) < MIN_ONSETS:
-            continue
-        shot = heard_one_shot(templates[:, k])
-        rms = np.sqrt(np.mean(fitted[c] ** 2) / (np.mean(shot**2) + 1e-20))
-        out[c] = (shot * rms).astype(np.float32)
-    return out
-
-
 def main(group: str, method: str, steps: int, split: str = "validation", lr: str = "1e-4") -> None:
     torch.set_num_threads(2)
     method, head_only = method.removesuffix("@out"), method.endswith("@out")
@@ -116,13 +95,13 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
         onsets = [{c: r.onsets(c) for c in cfg.components} for r in heard]
         top = int(method[6]) if method.startswith("fittop") else 1  # fittopN: the N best
         rank_by = "time" if method.split("+")[0].endswith("tf") else "spectrum"
+        with_heard = method.endswith("gl")  # + a kit of the heard templates, inverted
         fitted = fit_kits(audios, onsets, candidates, cfg.components, choices=top,
-                          rank_by=rank_by)  # fmt: skip
+                          rank_by=rank_by, heard=with_heard,
+                          heard_frames=int(frames or TEMPLATE_FRAMES))  # fmt: skip
         shots, fits = fitted[0]
-        if method.endswith("gl"):  # + a kit of the heard templates, inverted
-            inverted = template_kit(audios, onsets, candidates, fitted[0][0],
-                                    int(frames or TEMPLATE_FRAMES))  # fmt: skip
-            fitted = [(inverted, {})] + (fitted if method != "gl" else [])
+        if with_heard:  # the heard kit first, as the logs' runs had it (``gl``: alone)
+            fitted = [fitted[-1]] + (fitted[:-1] if method != "gl" else [])
             shots = fitted[0][0] if method == "gl" else shots
         if method.startswith("fit3"):  # only KD, SD and the closed hat keep their fit
             for c in set(shots) - {"KD_KD", "SD_SD", "HH_CHH"}:

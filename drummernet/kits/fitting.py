@@ -177,6 +177,7 @@ def fit_kits(
     choices: int = 1,
     rank_by: str = "spectrum",
     heard: bool = False,
+    heard_frames: int | None = None,
 ) -> list[tuple[dict[str, np.ndarray], dict[str, FittedComponent]]]:
     """Fit one-shots per component to ``recordings`` (mono, at ``SAMPLE_RATE``),
     given each recording's onsets (``{component: times in s}``): ``choices`` kits,
@@ -189,9 +190,9 @@ def fit_kits(
     median fitted component of the best kit keeps its candidate's level. With
     ``keep_first``, a component the first candidate has (a user's own kit) is
     fitted from it alone. With ``heard``, a last kit holds each fitted component's
-    template, from a second factorisation with :data:`HEARD_TEMPLATE_FRAMES`-frame
-    templates, as a one-shot (:func:`heard_one_shot`) at the best kit's RMS level
-    (the others: the best kit's one-shot).
+    template, from a second factorisation with ``heard_frames``-frame templates
+    (default :data:`HEARD_TEMPLATE_FRAMES`), as a one-shot (:func:`heard_one_shot`)
+    at the best kit's RMS level (the others: the best kit's one-shot).
 
     Returns ``[(one-shots, fits), ...]``: the fitted samples and how each was made.
     """
@@ -225,7 +226,7 @@ def fit_kits(
                                       round(error, 2))  # fmt: skip
         kits.append((shots, fits))
     if heard:  # a second factorisation, with templates long enough to hear the decay
-        start = start_templates(first, HEARD_TEMPLATE_FRAMES)
+        start = start_templates(first, heard_frames or HEARD_TEMPLATE_FRAMES)
         templates, _ = fit_templates(recordings, onsets, start, components)
         best_shots, best_fits = kits[0]
         shots, fits = dict(best_shots), dict(best_fits)
