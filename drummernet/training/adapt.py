@@ -102,8 +102,9 @@ class AdaptOptions:
 
 def blend(start: dict, adapted: dict, weight: float) -> dict:
     """The state dict ``start + weight * (adapted - start)`` (floating-point entries;
-    the others are taken from ``adapted``)."""
-    return {k: start[k] + weight * (v - start[k]) if v.is_floating_point() else v
+    the others are taken from ``adapted``), by ``torch.lerp``: exactly ``start`` at
+    weight 0 and exactly ``adapted`` at 1."""
+    return {k: torch.lerp(start[k], v, weight) if v.is_floating_point() else v
             for k, v in adapted.items()}  # fmt: skip
 
 
