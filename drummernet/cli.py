@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from drummernet.components import CLASS_SETS
+from drummernet.components import ALL_CLASSES, CLASS_SETS
 from drummernet.config import LR_SCHEDULES, OBJECTIVES, PRESET_DESCRIPTIONS, PRESETS
 from drummernet.datasets.midi import GMD_SPLITS
 from drummernet.errors import ConfigError, DrummerNetError
@@ -472,6 +472,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         split=args.split,
         validation_classes=args.validation_classes,
         voicing=tuple(args.voicing),
+        voicing_families=tuple(args.voicing_families),
         crashes=args.crashes,
         lr_schedule=args.lr_schedule,
     )
@@ -709,6 +710,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("SEMITONES", "DB_PER_OCTAVE"),
         help="with --objective inverse: re-tune each component's one-shots by up to "
         "SEMITONES (metal a third of it) and tilt their EQ by up to DB_PER_OCTAVE, per item",
+    )
+    p.add_argument(
+        "--voicing-families",
+        nargs="+",
+        default=[],
+        choices=tuple(ALL_CLASSES),
+        metavar="FAMILY",
+        help=f"with --voicing: re-voice only these families ({', '.join(ALL_CLASSES)}; "
+        "default: every component)",
     )
     p.add_argument(
         "--lr-schedule",

@@ -236,6 +236,20 @@ def test_voicing_retunes_drums_more_than_metal_and_identity_draws_nothing():
     assert np.mean(drums) > 2.5 * np.mean(metal) and np.mean(drums) > 0.6
 
 
+def test_voicing_restricted_to_families_leaves_the_others_as_they_are():
+    from drummernet.datasets.synthesized import Voicing
+
+    kit = get_kit("fluidr3-standard")
+    every = Voicing(2.0, 3.0).draw(COMPONENTS, np.random.default_rng(1), 16000)
+    metal = Voicing(2.0, 3.0, families=("HH", "CY")).draw(
+        COMPONENTS, np.random.default_rng(1), 16000
+    )
+    kick, ride = kit.one_shot("KD_KD"), kit.one_shot("CY_RDC")
+    assert metal("KD_KD", kick) is kick and every("KD_KD", kick) is not kick
+    assert metal("CY_RDC", ride) is not ride  # re-voiced, exactly as without the restriction
+    np.testing.assert_array_equal(metal("CY_RDC", ride), every("CY_RDC", ride))
+
+
 def test_a_sigmoid_head_is_peak_picked_on_its_probabilities():
     from drummernet.transcription.notes import PeakPicking
 

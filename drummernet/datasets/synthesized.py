@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from drummernet.components import COMPONENTS
+from drummernet.components import COMPONENTS, component_class
 from drummernet.config import SAMPLE_RATE
 from drummernet.datasets.augment import Augmentation, pitch_shift, spectral_tilt
 from drummernet.datasets.midi import Hit, MidiError, read_drum_midi
@@ -54,10 +54,14 @@ class Voicing:
     """How far one component's one-shots are re-tuned and re-equalised in an item,
     so that no kit's sound is learned as *the* sound of a component. Drums
     (kick, snare, toms) are re-tuned by up to ``semitones``; metal (hats,
-    cymbals, tambourine) by a third of it, since their pitch says little."""
+    cymbals, tambourine) by a third of it, since their pitch says little. With
+    ``families`` (e.g. ``("HH", "CY")``), only the components of those families are
+    re-voiced (the draws stay those of every component, so an item's other sounds
+    are the same as without the restriction)."""
 
     semitones: float = 2.0
     tilt_db_per_octave: float = 3.0
+    families: tuple[str, ...] = ()
 
     def draw(self, components: Sequence[str], rng: np.random.Generator,
              sample_rate: int) -> Callable[[str, np.ndarray], np.ndarray]:  # fmt: skip
@@ -69,6 +73,9 @@ class Voicing:
         cents = {c: 100 * rng.uniform(-1, 1) * self.semitones
                  * (1 if c.split("_")[0] in drums else 1 / 3) for c in components}  # fmt: skip
         tilt = {c: rng.uniform(-1, 1) * self.tilt_db_per_octave for c in components}
+        for c in components:
+            if self.families and component_class(c) not in self.families:
+                cents[c], tilt[c] = 0.0, 0.0
 
         done: dict[tuple[str, int], np.ndarray] = {}  # a layer's sample, once per item
 

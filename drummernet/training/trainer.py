@@ -96,6 +96,7 @@ class TrainOptions:
     split: str | None = None  # Groove MIDI Dataset split of the MIDI data ("inverse")
     validation_classes: str = "paper"  # "all" adds TT, CY and their mean to validation
     voicing: tuple[float, float] = (0.0, 0.0)  # "inverse": re-tuning (semitones), EQ (dB/oct)
+    voicing_families: tuple[str, ...] = ()  # "inverse": the families re-voiced (): all
     crashes: float | None = None  # "inverse": a crash on a kick inside an item, probability
     lr_schedule: str = "constant"  # or "cosine": to 0 at `steps` (see step.learning_rate)
 
@@ -334,7 +335,7 @@ def _segments(
             seed=options.seed,
             split=options.split,
             components=config.components,
-            voicing=Voicing(*options.voicing),
+            voicing=Voicing(*options.voicing, families=options.voicing_families),
             crashes=options.crashes,
         )
     return UnlabeledSegments(
