@@ -18,7 +18,8 @@ candidates ranked by their band-by-frame images, ``fit_kits(rank_by="time")``;
 ``fittopNgl``: + a kit of the heard templates inverted, ``fit_kits(heard=True)``; ``gl``:
 that kit alone; ``fittopNgl^F``: the heard templates F frames long instead of
 ``TEMPLATE_FRAMES``; ``~S,T``: every kit re-voiced per item and component, re-tuned by up
-to S semitones and tilted by up to T dB per octave, ``Voicing(S, T)``; ``glp``, Griffin-Lim
+to S semitones and tilted by up to T dB per octave, ``Voicing(S, T)``; ``%A``: each
+component's level in an item drawn within +-A dB (default ``LEVEL_RANGE_DB``); ``glp``, Griffin-Lim
 from the fitted one-shots' phases, was removed after commit 2d6fc12),
 ``fitself`` / ``fitselfpk`` (rhythms: the model's own transcription of the recordings
 instead of GMD train MIDI). Suffixes: ``@out`` (only the network's output layer is
@@ -45,7 +46,13 @@ from drummernet.audio import load_audio
 from drummernet.datasets.annotations import load_rendered
 from drummernet.datasets.midi import Hit
 from drummernet.datasets.render import midi_files
-from drummernet.datasets.synthesized import NO_VOICING, Performance, SynthesizedSegments, Voicing
+from drummernet.datasets.synthesized import (
+    LEVEL_RANGE_DB,
+    NO_VOICING,
+    Performance,
+    SynthesizedSegments,
+    Voicing,
+)
 from drummernet.evaluation.nmfd import TEMPLATE_FRAMES
 from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
 from drummernet.kits.builders import write_kit
@@ -65,6 +72,7 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
     torch.set_num_threads(2)
     method, head_only = method.removesuffix("@out"), method.endswith("@out")
     method, _, true_classes = method.partition("=")
+    method, _, spread = method.partition("%")  # %A: component levels within +-A dB
     method, _, voiced = method.partition("~")  # ~S,T: kits re-voiced per item (Voicing)
     method, _, frames = method.partition("^")  # ^F: heard templates F frames long
     root = Path(f"data/render/gmd-{split}")
@@ -80,6 +88,7 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
 
     semitones, _, tilt = voiced.partition(",")
     voicing = Voicing(float(semitones), float(tilt)) if voiced else NO_VOICING
+    levels = (-float(spread), float(spread)) if spread else LEVEL_RANGE_DB
     began = time.time()
     if method == "base":
         print("base", score(model))
@@ -145,7 +154,8 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
             midi = [str(p) for p, _ in midi_files(["../shared/data/groove-midi"], "train")[:120]]
         data = SynthesizedSegments(midi, kits, seconds=cfg.segment_seconds,
                                    sample_rate=cfg.sample_rate, hop=cfg.upsample_factor, seed=7,
-                                   components=cfg.components, voicing=voicing)  # fmt: skip
+                                   components=cfg.components, voicing=voicing,
+                                   levels_db=levels)  # fmt: skip
         net = copy.deepcopy(model).train()
         trained = net.lite.output if head_only else net  # @out: the output layer alone
         optimizer = torch.optim.Adam(trained.parameters(), lr=float(lr))

@@ -178,6 +178,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
     crashes : probability of each of :data:`DOUBLINGS` (a crash beside a kick), the
         kick drawn among those inside the item; None: :data:`DOUBLINGS` as they are
         (the stretch's first kick, which may fall in the preroll)
+    levels_db : ``(low, high)``: each component's level in an item, drawn uniformly (dB)
     """
 
     def __init__(
@@ -195,6 +196,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
         components: Sequence[str] = COMPONENTS,
         voicing: Voicing = NO_VOICING,
         crashes: float | None = None,
+        levels_db: tuple[float, float] = LEVEL_RANGE_DB,
     ) -> None:
         if not kits:
             raise DrummerNetError("no kit given to render the warm-start data with")
@@ -212,7 +214,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
         self.sample_rate, self.seed, self.length = sample_rate, seed, length
         self.augmentation, self.preroll_s, self.voicing = augmentation, preroll_s, voicing
         self.components = tuple(components)
-        self.crashes = crashes
+        self.crashes, self.levels_db = crashes, levels_db
         durations = np.array([max(p.duration, seconds) for p in self.performances])
         self._weights = durations / durations.sum()
 
@@ -248,7 +250,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
             hits = self._revoiced(rng)
             sources = {c: kits[rng.integers(len(kits))] if kits else None
                        for c, kits in self.candidates.items()}  # fmt: skip
-            gains = {c: float(rng.uniform(*LEVEL_RANGE_DB)) for c in self.candidates}
+            gains = {c: float(rng.uniform(*self.levels_db)) for c in self.candidates}
             voicing = self.voicing.draw(self.components, rng, self.sample_rate)
             audio, labels, _ = mix_hits(hits, sources, self.augmentation, rng, self.sample_rate,
                                         tail_s=total_s, gains_db=gains,
