@@ -19,7 +19,9 @@ candidates ranked by their band-by-frame images, ``fit_kits(rank_by="time")``;
 that kit alone; ``fittopNgl^F``: the heard templates F frames long instead of
 ``TEMPLATE_FRAMES``; ``~S,T``: every kit re-voiced per item and component, re-tuned by up
 to S semitones and tilted by up to T dB per octave, ``Voicing(S, T)``; ``%A``: each
-component's level in an item drawn within +-A dB (default ``LEVEL_RANGE_DB``); ``glp``, Griffin-Lim
+component's level in an item drawn within +-A dB (default ``LEVEL_RANGE_DB``); ``&N``: N
+of the 8 items of a batch are 2 s stretches of the recordings themselves, their targets the
+onsets the starting model heard there (self-training); ``glp``, Griffin-Lim
 from the fitted one-shots' phases, was removed after commit 2d6fc12),
 ``fitself`` / ``fitselfpk`` (rhythms: the model's own transcription of the recordings
 instead of GMD train MIDI). Suffixes: ``@out`` (only the network's output layer is
@@ -52,6 +54,7 @@ from drummernet.datasets.synthesized import (
     Performance,
     SynthesizedSegments,
     Voicing,
+    onset_targets,
 )
 from drummernet.evaluation.nmfd import TEMPLATE_FRAMES
 from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
@@ -72,6 +75,7 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
     torch.set_num_threads(2)
     method, head_only = method.removesuffix("@out"), method.endswith("@out")
     method, _, true_classes = method.partition("=")
+    method, _, own = method.partition("&")  # &N: N items a batch are the recordings
     method, _, spread = method.partition("%")  # %A: component levels within +-A dB
     method, _, voiced = method.partition("~")  # ~S,T: kits re-voiced per item (Voicing)
     method, _, frames = method.partition("^")  # ^F: heard templates F frames long
@@ -146,6 +150,20 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
         print("fit s", round(time.time() - began, 1))
         return kits
 
+    def recorded(heard: list, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """A stretch of a recording (peak 1) and, as its targets, the onsets the
+        starting model heard there (self-training: its own mistakes included)."""
+        length, hop = round(cfg.segment_seconds * cfg.sample_rate), cfg.upsample_factor
+        i = int(rng.integers(len(audios)))
+        start = int(rng.integers(0, len(audios[i]) - length))
+        x = audios[i][start : start + length]
+        t0 = start / cfg.sample_rate
+        hits = [Hit(e.time - t0, e.component, e.velocity) for e in heard[i].events
+                if t0 <= e.time < t0 + cfg.segment_seconds]  # fmt: skip
+        target = onset_targets(hits, length // hop, cfg.sample_rate / hop, cfg.components)
+        x = (x / (np.max(np.abs(x)) + 1e-9)).astype(np.float32)
+        return torch.from_numpy(x), torch.from_numpy(target)
+
     def fine_tune(kits: list[str], heard: list) -> torch.nn.Module:
         if method.startswith("fitself"):
             hits = [tuple(Hit(e.time, e.component, e.velocity) for e in r.events) for r in heard]
@@ -159,8 +177,10 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
         net = copy.deepcopy(model).train()
         trained = net.lite.output if head_only else net  # @out: the output layer alone
         optimizer = torch.optim.Adam(trained.parameters(), lr=float(lr))
+        rng = np.random.default_rng(7)
         for step in range(1, steps + 1):
-            items = [data[(step - 1) * 8 + i] for i in range(8)]
+            items = [data[(step - 1) * 8 + i] for i in range(8 - int(own or 0))]
+            items += [recorded(heard, rng) for _ in range(int(own or 0))]
             audio, target = torch.stack([x[0] for x in items]), torch.stack([x[1] for x in items])
             optimise(optimizer, inverse_loss(net, audio, target))
             if step in (100, steps):
