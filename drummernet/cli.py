@@ -140,7 +140,7 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
         elif args.source == "soundfont":
             kits = [
                 builders.build_from_soundfont(
-                    path, folder, args.program, name, velocities=args.velocities
+                    path, folder, args.program, name, velocities=args.velocities, bank=args.bank
                 )
             ]
         else:
@@ -567,7 +567,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("path", nargs="?", help="drumkit folder, .sf2 file or folder of samples")
     p.add_argument("--name", help="kit name (default: from the source)")
-    p.add_argument("--program", type=int, default=0, help="SoundFont drum preset (bank 128)")
+    p.add_argument("--program", type=int, default=0, help="SoundFont preset (default: 0)")
+    p.add_argument(
+        "--bank",
+        type=int,
+        default=128,
+        help="SoundFont bank of the preset (default: 128, General MIDI drum kits; e.g. 0 "
+        "for a kit stored as a melodic preset, as the AVL Drumkits are)",
+    )
     p.add_argument(
         "--velocities",
         type=int,

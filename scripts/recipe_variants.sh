@@ -12,6 +12,9 @@
 #   crash       + `--crashes 0.4`: a crash on a kick inside 40 % of the items
 #   kits-crash  both
 #   cosine      + `--lr-schedule cosine` (to 0 at STEPS)
+#   avl         + the two AVL Drumkits (Debian avldrums.lv2-soundfont; Glen MacArthur,
+#               CC BY-SA 3.0; a bank-0 preset: `kits build soundfont --bank 0`), built
+#               here; their hi-hats are the Hydrogen Black Pearl kit's, already trained on
 #   metal-voicing + `--voicing 6 6 --voicing-families HH CY OT`: hats, cymbals and
 #               tambourine re-tuned by up to 2 semitones (a third of 6) and tilted by up
 #               to 6 dB/octave per item, the drums as they are (issue 16: cymbals and
@@ -43,12 +46,24 @@ extra_kits() {  # the presets of the two SoundFonts that sound unlike each other
         done
     done
 }
+avl_kits() {  # the AVL Drumkits' acoustic kits (the SoundFonts' bank 0, program 0)
+    local name sf
+    for spec in red-zeppelin:Red_Zeppelin_4_LV2 black-pearl:Black_Pearl_4_LV2; do
+        IFS=: read -r name sf <<< "$spec"
+        sf=/usr/share/sounds/sf2/$sf.sf2
+        [ -f "$sf" ] || { echo "missing $sf (apt-get install avldrums.lv2-soundfont)" >&2; exit 1; }
+        [ -f "$K/extra/avl-$name/kit.json" ] || $PY -m drummernet.cli kits build soundfont \
+            "$sf" --bank 0 --name "avl-$name" --out "$K/extra" >/dev/null
+        args+=(--kit "$K/extra/avl-$name")
+    done
+}
 case $VARIANT in
     base) ;;
     kits) extra_kits ;;
     crash) args+=(--crashes 0.4) ;;
     kits-crash) extra_kits; args+=(--crashes 0.4) ;;
     cosine) args+=(--lr-schedule cosine) ;;
+    avl) avl_kits ;;
     metal-voicing) args+=(--voicing 6 6 --voicing-families HH CY OT) ;;
     fast-linear) args+=(--config fast --set name=fast-linear --set activation=sigmoid --set component_gru_units=8) ;;
     *) echo "unknown variant $VARIANT" >&2; exit 2 ;;

@@ -18,6 +18,7 @@ from drummernet.kits.builders import (
     build_from_soundfont,
     build_system_kits,
     component_for_name,
+    notes_midi,
     prepare_one_shot,
 )
 from drummernet.kits.library import get_kit, kit_one_shots, list_kits, load_kit
@@ -198,6 +199,20 @@ def test_build_from_soundfont_renders_velocity_layers(tmp_path):
     power = lambda y: np.abs(np.fft.rfft(y, 16000)) ** 2  # noqa: E731 - 1 Hz bins
     centroid = lambda y: np.sum(power(y) * np.arange(8001)) / np.sum(power(y))  # noqa: E731
     assert centroid(kick) < 500 and centroid(hat) > 3000
+
+
+def test_a_soundfont_kit_outside_the_drum_bank_is_played_on_a_melodic_channel():
+    def played(midi):  # (channel, bank selected, program, notes) of the note messages
+        messages = [m for m in midi.tracks[0] if not m.is_meta]
+        bank = [m.value for m in messages if m.type == "control_change" and m.control == 0]
+        program = [m.program for m in messages if m.type == "program_change"]
+        notes = [(m.channel, m.note) for m in messages if m.type == "note_on"]
+        return bank, program, notes
+
+    notes = [(36, 98), (38, 98)]
+    assert played(notes_midi(3, notes, 1.0)) == ([1], [3], [(9, 36), (9, 38)])
+    assert played(notes_midi(0, notes, 1.0, bank=0)) == ([0], [0], [(0, 36), (0, 38)])
+    assert played(notes_midi(5, notes, 1.0, bank=2)) == ([2], [5], [(0, 36), (0, 38)])
 
 
 def test_kits_cli(tmp_path, monkeypatch, capsys):

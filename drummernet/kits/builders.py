@@ -2,7 +2,7 @@
 
 * Hydrogen drumkits (a folder with ``drumkit.xml``, e.g. the Debian package
   ``hydrogen-drumkits``), instruments mapped to components by name;
-* SoundFont drum presets (bank 128), rendered note by note with the
+* SoundFont drum presets (bank 128, or another bank), rendered note by note with the
   ``fluidsynth`` program;
 * a plain folder of audio files named by component (``KD_KD.wav``,
   ``kick.wav``, ``snare_v64.flac`` ...).
@@ -199,26 +199,31 @@ def build_from_hydrogen(
     )
 
 
-def _render_notes_with_fluidsynth(
-    soundfont: Path, program: int, notes: list[tuple[int, int]], spacing_s: float
-) -> np.ndarray:
-    """Render (note, velocity) pairs on the drum channel, one every ``spacing_s`` s."""
+#: The SoundFont bank of General MIDI drum kits, played on the drum channel (10).
+DRUM_BANK = 128
+
+
+def notes_midi(
+    program: int, notes: list[tuple[int, int]], spacing_s: float, bank: int = DRUM_BANK
+) -> mido.MidiFile:
+    """(note, velocity) pairs, one every ``spacing_s`` s, as a MIDI file playing preset
+    (``bank``, ``program``): on the drum channel for :data:`DRUM_BANK`, else on the
+    first channel with that bank selected (a kit stored as a melodic preset, such as
+    the AVL Drumkits' bank 0)."""
     midi = mido.MidiFile(ticks_per_beat=480)
     track = mido.MidiTrack()
     midi.tracks.append(track)
+    channel, select = (9, 1) if bank == DRUM_BANK else (0, bank)
     track.append(mido.MetaMessage("set_tempo", tempo=500000, time=0))  # 1 beat = 0.5 s
-    track.append(mido.Message("control_change", channel=9, control=0, value=1, time=0))
-    track.append(mido.Message("program_change", channel=9, program=program, time=0))
+    track.append(mido.Message("control_change", channel=channel, control=0, value=select))
+    track.append(mido.Message("program_change", channel=channel, program=program, time=0))
     ticks = int(spacing_s * 960)
     for i, (note, velocity) in enumerate(notes):
-        track.append(
-            mido.Message(
-                "note_on", channel=9, note=note, velocity=velocity, time=0 if i == 0 else ticks - 10
-            )
-        )
-        track.append(mido.Message("note_off", channel=9, note=note, velocity=0, time=10))
+        track.append(mido.Message("note_on", channel=channel, note=note, velocity=velocity,
+                                  time=0 if i == 0 else ticks - 10))  # fmt: skip
+        track.append(mido.Message("note_off", channel=channel, note=note, velocity=0, time=10))
     track.append(mido.MetaMessage("end_of_track", time=ticks))
-    return render_midi(midi, soundfont)
+    return midi
 
 
 def render_midi(
@@ -252,8 +257,9 @@ def build_from_soundfont(
     max_seconds: float = 1.0,
     license: str = "",
     attribution: str = "",
+    bank: int = DRUM_BANK,
 ) -> Kit:
-    """Render the General MIDI drum notes of SoundFont preset (bank 128, ``program``).
+    """Render the General MIDI drum notes of SoundFont preset (``bank``, ``program``).
 
     Each velocity in ``velocities`` becomes one layer, covering the range up to it.
     """
@@ -263,7 +269,7 @@ def build_from_soundfont(
     velocities = sorted(set(velocities))
     notes = [(GM_NOTES[c], v) for c in COMPONENTS for v in velocities]
     spacing = max_seconds + 1.0
-    audio = _render_notes_with_fluidsynth(soundfont, program, notes, spacing)
+    audio = render_midi(notes_midi(program, notes, spacing, bank), soundfont)
     step = int(spacing * SAMPLE_RATE)
     ranges = velocity_ranges(velocities)
     shots: dict[str, list[tuple[np.ndarray, int, int]]] = {}
@@ -277,7 +283,7 @@ def build_from_soundfont(
         Path(out_dir),
         kit_name,
         shots,
-        f"SoundFont {soundfont.name}, bank 128, program {program}",
+        f"SoundFont {soundfont.name}, bank {bank}, program {program}",
         license,
         attribution,
     )
