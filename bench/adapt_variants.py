@@ -21,9 +21,9 @@ that kit alone; ``fittopNgl^F``: the heard templates F frames long instead of
 to S semitones and tilted by up to T dB per octave, ``Voicing(S, T)``; ``%A``: each
 component's level in an item drawn within +-A dB (default ``LEVEL_RANGE_DB``); ``&N``: N
 of the 8 items of a batch are 2 s stretches of the recordings themselves, their targets the
-onsets the starting model heard there (self-training); ``!`` (last): the heard templates
-made ``decaying`` (``fit_kits(heard_decaying=True)``); ``glp``, Griffin-Lim
-from the fitted one-shots' phases, was removed after commit 2d6fc12),
+onsets the starting model heard there (self-training); ``glp``, Griffin-Lim
+from the fitted one-shots' phases, was removed after commit 2d6fc12, and ``!``, heard
+templates made to decay only (``fit_kits(heard_decaying=True)``), after 21400c3),
 ``fitself`` / ``fitselfpk`` (rhythms: the model's own transcription of the recordings
 instead of GMD train MIDI). Suffixes: ``@out`` (only the network's output layer is
 fine-tuned), ``@2r`` (a second round: the kit re-fitted to what the first round's
@@ -75,7 +75,6 @@ TRAINING = PACKAGED + [f"{K}/hydrogen-{k}" for k in (
 def main(group: str, method: str, steps: int, split: str = "validation", lr: str = "1e-4") -> None:
     torch.set_num_threads(2)
     method, head_only = method.removesuffix("@out"), method.endswith("@out")
-    method, decaying = method.removesuffix("!"), method.endswith("!")  # heard_decaying
     method, _, true_classes = method.partition("=")
     method, _, own = method.partition("&")  # &N: N items a batch are the recordings
     method, _, spread = method.partition("%")  # %A: component levels within +-A dB
@@ -117,8 +116,7 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
         with_heard = method.endswith("gl")  # + a kit of the heard templates, inverted
         fitted = fit_kits(audios, onsets, candidates, cfg.components, choices=top,
                           rank_by=rank_by, heard=with_heard,
-                          heard_frames=int(frames or TEMPLATE_FRAMES),
-                          heard_decaying=decaying)  # fmt: skip
+                          heard_frames=int(frames or TEMPLATE_FRAMES))  # fmt: skip
         shots, fits = fitted[0]
         if with_heard:  # the heard kit first, as the logs' runs had it (``gl``: alone)
             fitted = [fitted[-1]] + (fitted[:-1] if method != "gl" else [])

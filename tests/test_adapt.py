@@ -16,7 +16,6 @@ from drummernet.kits.fitting import (
     VoicingBounds,
     band_interpolation,
     band_spectrum,
-    decaying,
     equalise,
     fit_equaliser,
     fit_kits,
@@ -144,19 +143,6 @@ def test_the_heard_kit_hears_the_decay_past_the_ranking_templates():
             short_shot = heard_one_shot(short[:, k])
             short_error = decay_error_db(short_shot, truth.one_shot(c), 10, HEARD_TEMPLATE_FRAMES)
             assert long_error < short_error, (c, long_error, short_error)
-
-
-def test_a_decaying_template_keeps_a_clean_decay_and_drops_the_next_hit():
-    """A one-shot's own template changes little (5 % of its sum: some bins flicker);
-    the same with a second hit 8 frames later, as a template of hits an eighth note
-    apart holds, comes back close to the clean one, and never rises after frame 3."""
-    for component in PAPER:
-        clean = shot_template(get_kit("fluidr3-standard").one_shot(component), 20)
-        doubled = clean + np.pad(clean, ((0, 0), (8, 0)))[:, :20]
-        off = lambda t, c=clean: np.sum(np.abs(t - c)) / np.sum(c)  # noqa: E731
-        assert off(decaying(clean)) < 0.1
-        assert off(decaying(doubled)) < 0.3 and off(doubled) > 0.9
-        assert np.all(np.diff(decaying(doubled)[:, 3:], axis=1) <= 0)
 
 
 def test_a_users_own_one_shots_are_the_starting_point_of_what_they_have():

@@ -178,7 +178,6 @@ def fit_kits(
     rank_by: str = "spectrum",
     heard: bool = False,
     heard_frames: int | None = None,
-    heard_decaying: bool = False,
 ) -> list[tuple[dict[str, np.ndarray], dict[str, FittedComponent]]]:
     """Fit one-shots per component to ``recordings`` (mono, at ``SAMPLE_RATE``),
     given each recording's onsets (``{component: times in s}``): ``choices`` kits,
@@ -193,8 +192,7 @@ def fit_kits(
     fitted from it alone. With ``heard``, a last kit holds each fitted component's
     template, from a second factorisation with ``heard_frames``-frame templates
     (default :data:`HEARD_TEMPLATE_FRAMES`), as a one-shot (:func:`heard_one_shot`)
-    at the best kit's RMS level (the others: the best kit's one-shot); with
-    ``heard_decaying``, each template is made :func:`decaying` first.
+    at the best kit's RMS level (the others: the best kit's one-shot).
 
     Returns ``[(one-shots, fits), ...]``: the fitted samples and how each was made.
     """
@@ -234,8 +232,7 @@ def fit_kits(
         shots, fits = dict(best_shots), dict(best_fits)
         for k, c in enumerate(components):
             if c in ranked:
-                template = decaying(templates[:, k]) if heard_decaying else templates[:, k]
-                shot = heard_one_shot(template)
+                shot = heard_one_shot(templates[:, k])
                 rms = np.sqrt(np.mean(best_shots[c] ** 2) / (np.mean(shot**2) + 1e-20))
                 shots[c] = (shot * rms).astype(np.float32)
                 fits[c] = FittedComponent(HEARD_SOURCE, int(counts[k]))
@@ -250,17 +247,6 @@ HEARD_FRAMES, HEARD_MAX_DECAY = 60, 0.97
 #: Frames of the templates the heard one-shots are made from (the ranking's are
 #: ``TEMPLATE_FRAMES``): chosen on validation (``bench/adapt_variants.py ...gl^F``).
 HEARD_TEMPLATE_FRAMES = 20
-
-
-def decaying(template: np.ndarray, reach: int = 3) -> np.ndarray:
-    """A template ``(bins, frames)`` whose every bin, from its loudest of the first
-    ``reach`` frames on, never rises again (its running minimum): a one-shot dies
-    away, and what rises after its peak is the next hits the factorisation could not
-    take apart (hi-hats an eighth note apart in every bar). Float64."""
-    t = np.asarray(template, dtype=np.float64)
-    after = np.arange(t.shape[1])[None, :] >= np.argmax(t[:, :reach], axis=1)[:, None]
-    running = np.minimum.accumulate(np.where(after, t, np.inf), axis=1)
-    return np.where(after, running, t)
 
 
 def heard_one_shot(template: np.ndarray) -> np.ndarray:
