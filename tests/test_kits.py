@@ -20,6 +20,7 @@ from drummernet.kits.builders import (
     component_for_name,
     notes_midi,
     prepare_one_shot,
+    soundfont_presets,
 )
 from drummernet.kits.library import get_kit, kit_one_shots, list_kits, load_kit
 from drummernet.synth import prepare_kernels
@@ -213,6 +214,39 @@ def test_a_soundfont_kit_outside_the_drum_bank_is_played_on_a_melodic_channel():
     assert played(notes_midi(3, notes, 1.0)) == ([1], [3], [(9, 36), (9, 38)])
     assert played(notes_midi(0, notes, 1.0, bank=0)) == ([0], [0], [(0, 36), (0, 38)])
     assert played(notes_midi(5, notes, 1.0, bank=2)) == ([2], [5], [(0, 36), (0, 38)])
+
+
+def _soundfont(path: Path, presets: list[tuple[str, int, int]]) -> Path:
+    """A SoundFont file holding only the RIFF structure and these preset headers."""
+
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return tag + len(body).to_bytes(4, "little") + body + b"\0" * (len(body) & 1)
+
+    records = [name.encode().ljust(20, b"\0") + program.to_bytes(2, "little")
+               + bank.to_bytes(2, "little") + bytes(14)
+               for name, bank, program in [*presets, ("EOP", 0, 0)]]  # fmt: skip
+    body = (b"sfbk" + chunk(b"LIST", b"INFO" + chunk(b"ifil", bytes(4)))
+            + chunk(b"LIST", b"sdta" + chunk(b"smpl", bytes(3)))
+            + chunk(b"LIST", b"pdta" + chunk(b"phdr", b"".join(records))))  # fmt: skip
+    path.write_bytes(chunk(b"RIFF", body))
+    return path
+
+
+def test_a_soundfonts_presets_are_read_and_a_missing_one_is_named(tmp_path, capsys):
+    font = _soundfont(tmp_path / "kits.sf2", [("Acoustic", 0, 0), ("Brushes", 128, 40)])
+    assert soundfont_presets(font) == [("Acoustic", 0, 0), ("Brushes", 128, 40)]
+    with pytest.raises(KitError, match=r"no preset at bank 128, program 0; it has 'Brushes'"):
+        build_from_soundfont(font, tmp_path / "out")
+    assert main(["kits", "build", "soundfont", str(font), "--bank", "5", "--out",
+                 str(tmp_path / "out")]) == 1  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'Acoustic' (bank 0, program 0), 'Brushes'" in err[0]
+    (tmp_path / "not.sf2").write_bytes(b"RIFF\0\0\0\0WAVEfmt ")
+    with pytest.raises(KitError, match="not a SoundFont"):
+        soundfont_presets(tmp_path / "not.sf2")
+    assert not (tmp_path / "out").exists()
+    if SOUNDFONT_FILES[0].is_file():  # the real FluidR3 GM: its Standard drum kit
+        assert ("Standard", 128, 0) in soundfont_presets(SOUNDFONT_FILES[0])
 
 
 def test_kits_cli(tmp_path, monkeypatch, capsys):

@@ -248,6 +248,33 @@ def render_midi(
         return load_audio(wav, sample_rate)
 
 
+def soundfont_presets(soundfont: str | Path) -> list[tuple[str, int, int]]:
+    """The presets of a SoundFont (``.sf2``/``.sf3``): ``(name, bank, program)`` from
+    its preset headers (the RIFF ``pdta/phdr`` chunk), in file order, the terminal
+    record left out; the samples are not read. :class:`KitError` for a file that is
+    not a SoundFont."""
+    with open(soundfont, "rb") as f:
+        header = f.read(12)
+        if header[:4] != b"RIFF" or header[8:] != b"sfbk":
+            raise KitError(f"{soundfont}: not a SoundFont (no RIFF sfbk header)")
+        end = f.seek(0, 2)
+        position = f.seek(12)
+        while position + 8 <= end:  # chunks: tag, size, data (padded to even)
+            f.seek(position)
+            tag, size = f.read(4), int.from_bytes(f.read(4), "little")
+            if tag == b"LIST" and f.read(4) == b"pdta":
+                position, end = position + 12, position + 8 + size  # into its sub-chunks
+                continue
+            if tag == b"phdr":
+                data = f.read(size)
+                records = [data[i : i + 38] for i in range(0, len(data) - 37, 38)]
+                return [(r[:20].split(b"\0")[0].decode("latin-1"),
+                         int.from_bytes(r[22:24], "little"),
+                         int.from_bytes(r[20:22], "little")) for r in records[:-1]]  # fmt: skip
+            position += 8 + size + (size & 1)
+    raise KitError(f"{soundfont}: not a SoundFont (no preset headers)")
+
+
 def build_from_soundfont(
     soundfont: str | Path,
     out_dir: str | Path,
@@ -266,6 +293,13 @@ def build_from_soundfont(
     soundfont = Path(soundfont)
     if not soundfont.is_file():
         raise KitError(f"{soundfont}: no such SoundFont")
+    presets = soundfont_presets(soundfont)
+    if (bank, program) not in {(b, p) for _, b, p in presets}:
+        shown = [x for x in presets if x[1] == bank] or presets
+        listed = ", ".join(f"{n!r} (bank {b}, program {p})" for n, b, p in shown[:8])
+        more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
+        raise KitError(f"{soundfont}: no preset at bank {bank}, program {program}; "
+                       f"it has {listed}{more}")  # fmt: skip
     velocities = sorted(set(velocities))
     notes = [(GM_NOTES[c], v) for c in COMPONENTS for v in velocities]
     spacing = max_seconds + 1.0
