@@ -236,6 +236,15 @@ def test_voicing_retunes_drums_more_than_metal_and_identity_draws_nothing():
     assert np.mean(drums) > 2.5 * np.mean(metal) and np.mean(drums) > 0.6
 
 
+def test_voicing_families_without_voicing_are_refused_in_one_line(midi_dir, tmp_path, capsys):
+    code = main(["train", str(midi_dir), "--objective", "inverse", "--out", str(tmp_path / "r"),
+                 "--steps", "1", "--quiet", "--voicing-families", "CY"])  # fmt: skip
+    assert code != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "give --voicing SEMITONES DB_PER_OCTAVE" in err[0]
+    assert not (tmp_path / "r").exists()
+
+
 def test_voicing_restricted_to_families_leaves_the_others_as_they_are():
     from drummernet.datasets.synthesized import Voicing
 

@@ -207,6 +207,9 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
                               f"{', '.join(OBJECTIVES)}")  # fmt: skip
     if options.crashes is not None and not 0.0 <= options.crashes <= 1.0:
         raise DrummerNetError(f"--crashes is a probability, from 0 to 1; got {options.crashes}")
+    if options.voicing_families and not any(options.voicing):
+        raise DrummerNetError("--voicing-families says which families --voicing re-voices: "
+                              "give --voicing SEMITONES DB_PER_OCTAVE too")  # fmt: skip
     if options.lr_schedule not in LR_SCHEDULES:
         raise DrummerNetError(f"unknown learning-rate schedule {options.lr_schedule!r}; "
                               f"choose one of: {', '.join(LR_SCHEDULES)}")  # fmt: skip
