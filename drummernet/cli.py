@@ -134,7 +134,10 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
     else:
         path = Path(args.path)
         name = args.name or None
-        folder = out_root / (name or path.stem.lower().replace(" ", "-"))
+        default = path.stem.lower().replace(" ", "-")
+        if args.source == "soundfont":  # a folder per preset, named as the kit
+            default = builders.soundfont_kit_name(path, args.program, args.bank)
+        folder = out_root / (name or default)
         if args.source == "hydrogen":
             kits = [builders.build_from_hydrogen(path, folder, name, warnings=problems)]
         elif args.source == "soundfont":

@@ -249,6 +249,20 @@ def test_a_soundfonts_presets_are_read_and_a_missing_one_is_named(tmp_path, caps
         assert ("Standard", 128, 0) in soundfont_presets(SOUNDFONT_FILES[0])
 
 
+@pytest.mark.skipif(
+    shutil.which("fluidsynth") is None or not SOUNDFONT_FILES[0].is_file(),
+    reason="needs fluidsynth and fluid-soundfont-gm (make system-kits installs them)",
+)
+def test_two_presets_of_one_soundfont_are_built_into_two_kits(tmp_path, capsys):
+    for program in ("8", "16"):
+        build = ["kits", "build", "soundfont", str(SOUNDFONT_FILES[0]), "--program", program]
+        assert main([*build, "--out", str(tmp_path)]) == 0
+    stem = SOUNDFONT_FILES[0].stem.lower()
+    room, power = load_kit(tmp_path / f"{stem}-8"), load_kit(tmp_path / f"{stem}-16")
+    assert (room.name, power.name) == (f"{stem}-8", f"{stem}-16")
+    assert not np.array_equal(room.one_shot("SD_SD"), power.one_shot("SD_SD"))
+
+
 def test_kits_cli(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DRUMMERNET_KITS", str(tmp_path / "user"))
     src = tmp_path / "samples"

@@ -275,6 +275,13 @@ def soundfont_presets(soundfont: str | Path) -> list[tuple[str, int, int]]:
     raise KitError(f"{soundfont}: not a SoundFont (no preset headers)")
 
 
+def soundfont_kit_name(soundfont: str | Path, program: int, bank: int = DRUM_BANK) -> str:
+    """The default name, and folder, of a kit built from a SoundFont preset: one per
+    preset (``fluidr3_gm-8``; outside the drum bank ``red_zeppelin_4_lv2-bank0-0``)."""
+    stem = Path(soundfont).stem.lower().replace(" ", "-")
+    return f"{stem}-{program}" if bank == DRUM_BANK else f"{stem}-bank{bank}-{program}"
+
+
 def build_from_soundfont(
     soundfont: str | Path,
     out_dir: str | Path,
@@ -312,7 +319,7 @@ def build_from_soundfont(
         if segment.size == 0 or np.max(np.abs(segment)) < 1e-4:
             continue  # the preset has no sample for this note
         shots.setdefault(component, []).append((prepare_one_shot(segment, max_seconds), *layer))
-    kit_name = name or f"{soundfont.stem.lower()}-{program}"
+    kit_name = name or soundfont_kit_name(soundfont, program, bank)
     return write_kit(
         Path(out_dir),
         kit_name,
