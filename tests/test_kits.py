@@ -57,6 +57,15 @@ def _hit(freq: float, seconds: float = 0.5, delay: float = 0.0, level: float = 0
         ("Tambourine (Pearl PTM-10GH)", "OT_TMB"),
         ("Cowbell", None),
         ("HH_OHH", "HH_OHH"),
+        ("BD_Acou_01", "KD_KD"),  # the exadrums samples
+        ("Snr_Acou_01", "SD_SD"),
+        ("sd1", "SD_SD"),
+        ("HiHat", "HH_CHH"),
+        ("Tom01", "TT_HIT"),
+        ("Tom03", "TT_HFT"),
+        ("RideEdge", "CY_RDC"),
+        ("RideBell", None),
+        ("Crash_High", "CY_CRC"),
     ],
 )
 def test_instrument_names_map_to_components(name, component):

@@ -37,7 +37,7 @@ NAME_PATTERNS: tuple[tuple[str, str], ...] = (
     ("HH_OHH", r"open.*(hat|hh)|(hat|hh).*(open|\bop\b)|^ohh"),
     ("HH_CHH", r"(clos|clsd).*(hat|hh)|(hat|hh).*(clos|clsd|\bcl\b)|^chh|^(hi.?hat|hh)$"),
     ("KD_KD", r"kick|bass ?drum|^bd\b|^kd\b|^kik"),
-    ("SD_SD", r"snare|^sd\b"),
+    ("SD_SD", r"snare|^sd\b|\bsnr\b"),
     ("TT_HIT", r"(hi|high).*tom|tom.*(hi|high|\b1\b)|^hit$|^ht$"),
     ("TT_MHT", r"mid.*tom|tom.*(mid|\b2\b)|^mht$|^mt$"),
     ("TT_HFT", r"floor|(lo|low).*tom|tom.*(lo|low|\b3\b)|^hft$|^ft$"),
@@ -48,10 +48,13 @@ NAME_PATTERNS: tuple[tuple[str, str], ...] = (
 
 
 def component_for_name(name: str) -> str | None:
-    """Map an instrument or file name (``"Hat Closed"``, ``"kick_01"``) to a component."""
+    """Map an instrument or file name (``"Hat Closed"``, ``"kick_01"``, ``"Tom03"``) to a
+    component. Numbers are read apart from the words they follow, without leading
+    zeros (``"Tom03"`` is tom 3, the floor tom)."""
     text = name.lower().replace("_", " ").replace("-", " ").strip()
     if text.upper().replace(" ", "_") in COMPONENTS:
         return text.upper().replace(" ", "_")
+    text = re.sub(r"\b0+(?=\d)", "", re.sub(r"(?<=[a-z])(?=\d)", " ", text))
     for component, pattern in NAME_PATTERNS:
         if re.search(pattern, text):
             return component
