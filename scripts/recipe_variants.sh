@@ -15,6 +15,8 @@
 #   avl         + the two AVL Drumkits (Debian avldrums.lv2-soundfont; Glen MacArthur,
 #               CC BY-SA 3.0; a bank-0 preset: `kits build soundfont --bank 0`), built
 #               here; their hi-hats are the Hydrogen Black Pearl kit's, already trained on
+#   exadrums    + the exadrums acoustic kit (Debian exadrums, BSD-3-Clause: kick, snare,
+#               hi-hat, crash, ride, 2 toms), built here with `kits build folder`
 #   metal-voicing + `--voicing 6 6 --voicing-families HH CY OT`: hats, cymbals and
 #               tambourine re-tuned by up to 2 semitones (a third of 6) and tilted by up
 #               to 6 dB/octave per item, the drums as they are (issue 16: cymbals and
@@ -57,6 +59,12 @@ avl_kits() {  # the AVL Drumkits' acoustic kits (the SoundFonts' bank 0, program
         args+=(--kit "$K/extra/avl-$name")
     done
 }
+exadrums_kit() {  # the samples the exadrums drum module ships, a kit of 7 components
+    [ -d /usr/share/exadrums ] || { echo "missing /usr/share/exadrums (apt-get install exadrums)" >&2; exit 1; }
+    [ -f "$K/extra/exadrums/kit.json" ] || $PY -m drummernet.cli kits build folder \
+        /usr/share/exadrums --name exadrums --out "$K/extra" >/dev/null
+    args+=(--kit "$K/extra/exadrums")
+}
 case $VARIANT in
     base) ;;
     kits) extra_kits ;;
@@ -64,6 +72,7 @@ case $VARIANT in
     kits-crash) extra_kits; args+=(--crashes 0.4) ;;
     cosine) args+=(--lr-schedule cosine) ;;
     avl) avl_kits ;;
+    exadrums) exadrums_kit ;;
     metal-voicing) args+=(--voicing 6 6 --voicing-families HH CY OT) ;;
     fast-linear) args+=(--config fast --set name=fast-linear --set activation=sigmoid --set component_gru_units=8) ;;
     *) echo "unknown variant $VARIANT" >&2; exit 2 ;;
