@@ -69,12 +69,12 @@ class Voicing:
         voicing leaves untouched)."""
         if not (self.semitones or self.tilt_db_per_octave):
             return lambda component, shot: shot
-        drums = ("KD", "SD", "TT")
+        drums, family = ("KD", "SD", "TT"), {c: component_class(c) for c in components}
         cents = {c: 100 * rng.uniform(-1, 1) * self.semitones
-                 * (1 if c.split("_")[0] in drums else 1 / 3) for c in components}  # fmt: skip
+                 * (1 if family[c] in drums else 1 / 3) for c in components}  # fmt: skip
         tilt = {c: rng.uniform(-1, 1) * self.tilt_db_per_octave for c in components}
         for c in components:
-            if self.families and component_class(c) not in self.families:
+            if self.families and family[c] not in self.families:
                 cents[c], tilt[c] = 0.0, 0.0
 
         done: dict[tuple[str, int], np.ndarray] = {}  # a layer's sample, once per item
