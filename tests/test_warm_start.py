@@ -200,13 +200,21 @@ def test_split_is_for_midi_only(tmp_path, capsys):
     assert not (tmp_path / "r").exists()  # refused before the run folder is made
 
 
-@pytest.mark.parametrize("flags", [["--crashes", "1.5"], ["--crashes", "-0.1"]])
-def test_a_crash_probability_outside_0_1_is_refused_in_one_line(midi_dir, tmp_path, capsys, flags):
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--crashes", "1.5"], "--crashes is a probability"),
+        (["--crashes", "-0.1"], "--crashes is a probability"),
+        (["--voicing-families", "CY"], "give --voicing SEMITONES DB_PER_OCTAVE"),
+    ],
+)
+def test_a_bad_warm_start_option_is_refused_in_one_line(midi_dir, tmp_path, capsys, flags, message):
+    """A crash probability outside 0-1; families to re-voice without --voicing."""
     code = main(["train", str(midi_dir), "--objective", "inverse", "--out",
                  str(tmp_path / "r"), "--steps", "1", "--quiet", *flags])  # fmt: skip
     assert code != 0
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--crashes is a probability" in err[0]
+    assert len(err) == 1 and message in err[0]
     assert not (tmp_path / "r").exists()
 
 
@@ -234,15 +242,6 @@ def test_voicing_retunes_drums_more_than_metal_and_identity_draws_nothing():
         metal.append(abs(np.log2(length_ratio(v, "CY_CRC")) * 12))
     assert max(drums) <= 2.01 and max(metal) <= 2.01 / 3
     assert np.mean(drums) > 2.5 * np.mean(metal) and np.mean(drums) > 0.6
-
-
-def test_voicing_families_without_voicing_are_refused_in_one_line(midi_dir, tmp_path, capsys):
-    code = main(["train", str(midi_dir), "--objective", "inverse", "--out", str(tmp_path / "r"),
-                 "--steps", "1", "--quiet", "--voicing-families", "CY"])  # fmt: skip
-    assert code != 0
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "give --voicing SEMITONES DB_PER_OCTAVE" in err[0]
-    assert not (tmp_path / "r").exists()
 
 
 def test_voicing_restricted_to_families_leaves_the_others_as_they_are():
