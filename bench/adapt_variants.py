@@ -178,10 +178,10 @@ def main(group: str, method: str, steps: int, split: str = "validation", lr: str
         net = copy.deepcopy(model).train()
         trained = net.lite.output if head_only else net  # @out: the output layer alone
         optimizer = torch.optim.Adam(trained.parameters(), lr=float(lr))
-        rng = np.random.default_rng(7)
+        rng, recordings = np.random.default_rng(7), int(own or 0)
         for step in range(1, steps + 1):
-            items = [data[(step - 1) * 8 + i] for i in range(8 - int(own or 0))]
-            items += [recorded(heard, rng) for _ in range(int(own or 0))]
+            items = [data[(step - 1) * 8 + i] for i in range(8 - recordings)]
+            items += [recorded(heard, rng) for _ in range(recordings)]
             audio, target = torch.stack([x[0] for x in items]), torch.stack([x[1] for x in items])
             optimise(optimizer, inverse_loss(net, audio, target))
             if step in (100, steps):
