@@ -445,40 +445,55 @@ def _report_skipped(lines: list[str]) -> None:
         print(f"drummernet: error: {line} (skipped)", file=sys.stderr)
 
 
+#: ``train`` options and their ``TrainOptions`` fields; an option left out (None) takes
+#: the run's own value on ``--resume``, else the default.
+_TRAIN_OPTIONS = {
+    "data": "data", "kit": "kits", "steps": "steps", "checkpoint_every": "checkpoint_every",
+    "keep": "keep", "validation": "validation", "validate_every": "validate_every",
+    "validation_tracks": "validation_tracks", "seed": "seed", "device": "device",
+    "workers": "workers", "cache_dir": "cache_dir", "max_minutes": "max_minutes",
+    "init": "init", "objective": "objective", "split": "split",
+    "validation_classes": "validation_classes", "voicing": "voicing",
+    "voicing_families": "voicing_families", "crashes": "crashes", "lr_schedule": "lr_schedule",
+}  # fmt: skip
+
+
+def _train_config(args: argparse.Namespace) -> tuple[object | None, dict[str, object]]:
+    """The configuration --config names (None: not given) and the fields --set and
+    --batch-size change in it."""
+    from drummernet.introspect import config_from
+
+    changes = _parse_overrides(args.set)
+    if args.batch_size:
+        changes["batch_size"] = args.batch_size
+    return (config_from(args.config)[0] if args.config else None), changes
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from drummernet.introspect import config_from
-    from drummernet.training import SYNTH_KITS, TrainOptions, train
+    from drummernet.training import TrainOptions, train
+    from drummernet.training.checkpoints import read_weights
+    from drummernet.training.options import new_run_config
+    from drummernet.training.trainer import resume_settings
 
-    config, _ = config_from(args.config)
-    if args.set:
-        config = config.replace(**_parse_overrides(args.set))
-    if args.batch_size:
-        config = config.replace(batch_size=args.batch_size)
-    options = TrainOptions(
-        data=args.data,
-        out_dir=args.out,
-        kits=args.kit or list(SYNTH_KITS),
-        steps=args.steps,
-        checkpoint_every=args.checkpoint_every,
-        keep=args.keep,
-        validation=args.validation,
-        validate_every=args.validate_every,
-        validation_tracks=args.validation_tracks,
-        seed=args.seed,
-        device=args.device,
-        workers=args.workers,
-        cache_dir=args.cache_dir,
-        max_minutes=args.max_minutes,
-        progress=not args.quiet,
-        init=args.init,
-        objective=args.objective,
-        split=args.split,
-        validation_classes=args.validation_classes,
-        voicing=tuple(args.voicing),
-        voicing_families=tuple(args.voicing_families),
-        crashes=args.crashes,
-        lr_schedule=args.lr_schedule,
-    )
+    given = {field: getattr(args, arg) for arg, field in _TRAIN_OPTIONS.items()}
+    given = {k: v for k, v in given.items() if v not in (None, [])}
+    for key in ("voicing", "voicing_families"):
+        if key in given:
+            given[key] = tuple(given[key])
+    given["progress"] = not args.quiet
+    config, changes = _train_config(args)
+    settings = resume_settings(args.out, config, given, changes) if args.resume else None
+    if settings is not None:
+        config, options = settings
+    else:
+        if not given.get("data"):
+            raise DrummerNetError("train needs DATA: folders or files to train on")
+        if config is None:  # the --init model's, else the objective's preset
+            config = (read_weights(args.init)[0] if args.init
+                      else config_from(new_run_config(args.objective))[0])  # fmt: skip
+        config = config.replace(**changes)
+        options = TrainOptions(out_dir=args.out, **given)
     summary = train(config, options, resume=args.resume)
     code = 130 if summary["stopped"] == "interrupted" else 1 if summary["skipped"] else 0
     if not summary["lead"]:  # under torchrun, rank 0 alone reports (also by its status)
@@ -519,6 +534,7 @@ def _add_peak_picking_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from drummernet import __version__
+    from drummernet.training.options import TrainOptions as d  # the defaults shown
 
     parser = argparse.ArgumentParser(
         prog="drummernet", description="Unsupervised drum transcription (DrummerNet)."
@@ -661,39 +677,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="print only the final summary")
     p.set_defaults(func=cmd_transcribe)
 
-    p = sub.add_parser("train", help="train a model without labels on folders of drum audio")
+    p = sub.add_parser(
+        "train",
+        help="train a model without labels on folders of drum audio",
+        description="Train a model. With --resume, an option left out keeps the run's own "
+        "value; given again it must agree, except those of its length and machine "
+        "(--steps, --max-minutes, --checkpoint-every, --keep, --validate-every, --device, "
+        "--workers, --cache-dir, -q) and DATA (where the data are now).",
+    )
     p.add_argument(
         "data",
-        nargs="+",
-        help="folders or files of unlabeled drum audio (drum MIDI with --objective inverse)",
+        nargs="*",
+        help="folders or files of unlabeled drum audio (drum MIDI with --objective inverse); "
+        "with --resume: the run's own unless given",
     )
     p.add_argument("--out", required=True, help="run folder (checkpoints, logs, models)")
     p.add_argument(
         "--config",
-        default="fast",
-        help="preset, config JSON or model file (default fast: the paper's model, 4.5x "
-        "faster to train on a CPU; paper: exactly the paper)",
+        help="preset, config JSON or model file (default: the --init model's; else inverse "
+        "with --objective inverse, fast otherwise: the paper's model, 4.5x faster to train "
+        "on a CPU; paper: exactly the paper)",
     )
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--kit", action="append", help="synthesizer kit (repeatable; default: FluidR3)")
-    p.add_argument("--steps", type=int, default=10_000, help="total optimizer steps")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="change one field of the configuration (repeatable)")  # fmt: skip
+    p.add_argument("--kit", action="append",
+                   help="synthesizer kit (repeatable; default: the 7 shipped FluidR3)")  # fmt: skip
+    p.add_argument("--steps", type=int, help=f"total optimizer steps (default: {d.steps})")
     p.add_argument(
         "--batch-size",
         type=int,
         help="segments per step and per process (under torchrun the step holds "
         "batch-size x processes segments; default: the config's)",
     )
-    p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
-    p.add_argument("--keep", type=int, default=3, help="checkpoints kept (the latest ones)")
+    p.add_argument("--checkpoint-every", type=int,
+                   help=f"steps between checkpoints (default: {d.checkpoint_every})")  # fmt: skip
+    p.add_argument("--keep", type=int,
+                   help=f"checkpoints kept, the latest ones (default: {d.keep})")  # fmt: skip
     p.add_argument("--validation", help="labeled set for F1 during training (e.g. a render)")
-    p.add_argument("--validate-every", type=int, default=1000, help="steps between validations")
-    p.add_argument("--validation-tracks", type=int, default=16, help="tracks used to validate")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
-    p.add_argument("--workers", type=int, default=0, help="data-loading processes")
+    p.add_argument("--validate-every", type=int,
+                   help=f"steps between validations (default: {d.validate_every})")  # fmt: skip
+    p.add_argument("--validation-tracks", type=int,
+                   help=f"tracks used to validate (default: {d.validation_tracks})")  # fmt: skip
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out with its own options")  # fmt: skip
+    p.add_argument("--seed", type=int, help=f"seed of the items and kits (default: {d.seed})")
+    p.add_argument("--device", help=f"auto, cpu, cuda, cuda:1 ... (default: {d.device})")
+    p.add_argument("--workers", type=int,
+                   help=f"data-loading processes (default: {d.workers})")  # fmt: skip
     p.add_argument("--cache-dir", help="decoded-audio cache (default: RUN/cache)")
-    p.add_argument("--max-minutes", type=float, help="stop (and save) after this wall time")
+    p.add_argument("--max-minutes", type=float,
+                   help="stop (and save) after this wall time (default: none)")  # fmt: skip
     p.add_argument(
         "--init",
         metavar="MODEL",
@@ -701,7 +734,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--objective",
-        default="reconstruction",
         choices=OBJECTIVES,
         help="reconstruction: the paper's loss on drum audio (default); inverse: the "
         "label-free warm start, DATA are drum MIDI rendered through the --kit kits "
@@ -716,15 +748,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--voicing",
         nargs=2,
         type=float,
-        default=(0.0, 0.0),
         metavar=("SEMITONES", "DB_PER_OCTAVE"),
         help="with --objective inverse: re-tune each component's one-shots by up to "
-        "SEMITONES (metal a third of it) and tilt their EQ by up to DB_PER_OCTAVE, per item",
+        "SEMITONES (metal a third of it) and tilt their EQ by up to DB_PER_OCTAVE, per item "
+        "(default: 0 0, none)",
     )
     p.add_argument(
         "--voicing-families",
         nargs="+",
-        default=[],
         choices=tuple(ALL_CLASSES),
         metavar="FAMILY",
         help=f"with --voicing: re-voice only these families ({', '.join(ALL_CLASSES)}; "
@@ -732,10 +763,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--lr-schedule",
-        default="constant",
         choices=LR_SCHEDULES,
         help="cosine: the learning rate falls from the configuration's to 0 at --steps "
-        "(resuming with another --steps reshapes the rest of the curve)",
+        f"(resuming with another --steps reshapes the rest of the curve; default: "
+        f"{d.lr_schedule})",
     )
     p.add_argument(
         "--crashes",
@@ -747,9 +778,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--validation-classes",
-        default="paper",
         choices=["paper", "all"],
-        help="all: validation also scores toms and cymbals (TT, CY, mean_all columns)",
+        help="all: validation also scores toms and cymbals (TT, CY, mean_all columns; "
+        f"default: {d.validation_classes})",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)

@@ -126,8 +126,8 @@ def test_a_new_run_can_start_from_a_model_of_another_preset(audio_dir, tmp_path)
     assert not cache.exists()  # refused before any audio was decoded
 
 
-def test_validation_starts_with_the_untrained_network(audio_dir, tmp_path):
-    labeled = tmp_path / "labeled"
+def _labeled_set(labeled):
+    """A rendered set of one labeled track of three kicks."""
     labeled.mkdir()
     hits = [Hit(t, "KD_KD", 100) for t in (0.25, 0.75, 1.25)]
     audio, labels, _ = render_hits(hits, get_kit("fluidr3-standard"))
@@ -135,6 +135,11 @@ def test_validation_starts_with_the_untrained_network(audio_dir, tmp_path):
     write_labels(labeled / "t.csv", labels)
     manifest = {"tracks": [{"name": "t", "audio": "t.flac", "labels": "t.csv"}]}
     (labeled / "render.json").write_text(json.dumps(manifest))
+
+
+def test_validation_starts_with_the_untrained_network(audio_dir, tmp_path):
+    labeled = tmp_path / "labeled"
+    _labeled_set(labeled)
     config = get_preset("paper").replace(**TINY)
     train(config, options(audio_dir, tmp_path / "r", steps=2, validation=str(labeled)))
     rows = (tmp_path / "r" / "validation.csv").read_text().splitlines()
@@ -214,3 +219,93 @@ def test_two_process_data_parallel_run(audio_dir, tmp_path):
 def test_cli_train_reports_an_unreadable_data_folder(tmp_path, capsys):
     assert main(["train", str(tmp_path / "nothing"), "--out", str(tmp_path / "o")]) == 1
     assert "nothing: no such file or folder" in capsys.readouterr().err
+
+
+class _Payload:
+    """What a crafted checkpoint carries: unpickling it would create ``marker``."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_crafted_checkpoint_runs_nothing_on_resume_or_init(audio_dir, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(train_command(audio_dir, run, 2)[3:]) == 1  # broken.wav skipped
+    (checkpoint,) = list_checkpoints(run / "checkpoints")[-1:]
+    state = load_checkpoint(checkpoint)
+    marker = tmp_path / "pwned"
+    state["options"]["seed"] = _Payload(marker)
+    torch.save(state, checkpoint)  # the run's latest checkpoint, replaced
+    capsys.readouterr()
+    assert main(train_command(audio_dir, run, 4, "--resume")[3:]) == 1
+    err = capsys.readouterr().err
+    assert "Python objects" in err and len(err.strip().splitlines()) == 1
+    assert not marker.exists()
+    assert main(train_command(audio_dir, tmp_path / "new", 1, "--init", str(checkpoint))[3:]) == 1
+    assert "Python objects" in capsys.readouterr().err
+    assert not marker.exists() and not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("damage", ["items", "model", "config"])
+def test_a_checkpoint_missing_a_field_is_one_line(audio_dir, tmp_path, capsys, damage):
+    run = tmp_path / "run"
+    assert main(train_command(audio_dir, run, 1)[3:]) == 1  # broken.wav skipped
+    state = load_checkpoint(list_checkpoints(run / "checkpoints")[-1])
+    if damage == "model":
+        state["model"] = 3  # not a state dict
+    else:
+        del state[damage]
+    torch.save(state, tmp_path / "damaged.ckpt")
+    capsys.readouterr()
+    assert main(train_command(audio_dir, tmp_path / "new", 1, "--init",
+                              str(tmp_path / "damaged.ckpt"))[3:]) == 1  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"'{damage}'" in err[0] and "damaged.ckpt" in err[0]
+
+
+def test_resume_continues_with_the_runs_own_options(audio_dir, tmp_path, capsys):
+    run = tmp_path / "run"
+    labeled = tmp_path / "labeled"
+    _labeled_set(labeled)
+    first = ["train", str(audio_dir), "--out", str(run), "--steps", "4", "--max-minutes",
+             "0", "--batch-size", "1", "--validation", str(labeled), "--quiet",
+             "--kit", "fluidr3-standard", *TINY_CLI]  # fmt: skip
+    assert main(first) == 1  # the broken.wav of the data is skipped
+    stopped = load_checkpoint(list_checkpoints(run / "checkpoints")[-1])
+    assert stopped["step"] == 1 and stopped["items"] == 1  # stopped by the time limit
+    capsys.readouterr()
+    assert main(["train", "--out", str(run), "--resume", "--quiet"]) == 1
+    assert "at step 4 (4 items)" in capsys.readouterr().out
+    state = load_checkpoint(list_checkpoints(run / "checkpoints")[-1])
+    assert state["items"] == 4 and state["config"]["batch_size"] == 1
+    assert state["options"]["validation"] == str(labeled)
+    assert state["options"]["kits"] == ["fluidr3-standard"]
+    assert [row["step"] for row in state["history"]][-1] == 4  # validated at the end
+
+
+@pytest.mark.parametrize(
+    ("again", "named"),
+    [(["--batch-size", "2"], "batch_size"), (["--seed", "3"], "--seed"),
+     (["--objective", "inverse"], "--objective"), (["--kit", "fluidr3-jazz"], "--kit")],
+)  # fmt: skip
+def test_resume_refuses_options_that_differ_from_the_runs(audio_dir, tmp_path, capsys, again,
+                                                          named):  # fmt: skip
+    run = tmp_path / "run"
+    assert main(train_command(audio_dir, run, 1, "--batch-size", "1")[3:]) == 1
+    capsys.readouterr()
+    assert main(["train", "--out", str(run), "--resume", "--steps", "2", *again]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and named in err[0], err
+    assert load_checkpoint(list_checkpoints(run / "checkpoints")[-1])["step"] == 1
+
+
+def test_the_warm_start_trains_its_own_network_by_default(tmp_path, capsys):
+    from drummernet.training.options import new_run_config
+
+    assert new_run_config("inverse") == "inverse" and new_run_config(None) == "fast"
+    assert main(["train", "--out", str(tmp_path / "x")]) == 1
+    assert "needs DATA" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

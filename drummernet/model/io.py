@@ -49,13 +49,19 @@ def save_model(
     atomic_torch_save(payload, path)
 
 
-def read_model_file(path: str | Path) -> dict[str, Any]:
-    """Load and check the dictionary stored in a model file."""
+def safe_torch_load(path: str | Path, what: str) -> Any:
+    """What ``torch.save`` wrote to ``path``, read with ``weights_only=True``: tensors
+    and plain Python types only, so that no code stored in the file is ever run.
+
+    A file that needs more (a pickled object, e.g. a crafted ``__reduce__``) or that
+    is not a PyTorch file is a :class:`ModelFileError` naming the file as not a
+    ``what``.
+    """
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"{path}: model file not found")
+        raise ModelFileError(f"{path}: {what.removeprefix('drummernet ')} not found")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a bad file
         # torch's own message advises weights_only=False, i.e. running an untrusted
         # pickle: never pass it on. Say what the file is not.
@@ -63,7 +69,12 @@ def read_model_file(path: str | Path) -> dict[str, Any]:
             reason = "it holds Python objects besides weights, which drummernet never loads"
         else:
             reason = "not a PyTorch file, or a truncated one"
-        raise ModelFileError(f"{path}: not a drummernet model file ({reason})") from None
+        raise ModelFileError(f"{path}: not a {what} ({reason})") from None
+
+
+def read_model_file(path: str | Path) -> dict[str, Any]:
+    """Load and check the dictionary stored in a model file."""
+    payload = safe_torch_load(path, "drummernet model file")
     if not isinstance(payload, dict) or not {"config", "state_dict"} <= set(payload):
         raise ModelFileError(f"{path}: not a drummernet model file (no configuration inside)")
     if payload.get("format", 0) > FORMAT_VERSION:

@@ -6,6 +6,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
         "adapt": ["AdaptOptions", "adapt", "adapt_per_file"],
-        "trainer": ["SYNTH_KITS", "TrainOptions", "kit_tensor", "train"],
+        "options": ["SYNTH_KITS", "TrainOptions"],
+        "trainer": ["kit_tensor", "resume_settings", "train"],
     },
 )

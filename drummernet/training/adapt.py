@@ -68,8 +68,8 @@ from drummernet.losses import OnsetSpectrumLoss
 from drummernet.model.io import save_model
 from drummernet.model.network import AnalysisNetwork
 from drummernet.synth import Synthesizer, prepare_kernels
+from drummernet.training.options import SYNTH_KITS
 from drummernet.training.step import eval_loss, inverse_loss, optimise
-from drummernet.training.trainer import SYNTH_KITS
 
 #: Peak of the loudest one-shot of a fitted kit (the others keep their relative levels).
 KIT_PEAK = 0.9

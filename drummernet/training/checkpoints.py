@@ -15,8 +15,8 @@ from typing import Any
 import torch
 
 from drummernet.config import Config
-from drummernet.errors import ModelFileError
-from drummernet.model.io import FORMAT_VERSION, atomic_torch_save, load_model
+from drummernet.errors import ConfigError, ModelFileError
+from drummernet.model.io import FORMAT_VERSION, atomic_torch_save, load_model, safe_torch_load
 
 CHECKPOINT = re.compile(r"^step-(\d{8})\.ckpt$")
 
@@ -50,32 +50,61 @@ def save_checkpoint(folder: str | Path, state: dict[str, Any], keep: int = 3) ->
     return path
 
 
+#: What every checkpoint holds, and the plain types it must have (see ``_Run.snapshot``).
+CHECKPOINT_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "step": int,
+    "items": int,
+    "model": dict,
+    "optimizer": dict,
+    "config": dict,
+    "options": dict,
+    "history": list,
+    "best": (int, float),
+    "elapsed_s": (int, float),
+}
+
+
 def load_checkpoint(path: str | Path, config: Config | None = None) -> dict[str, Any]:
-    """Read a checkpoint; with ``config``, refuse one written for another configuration."""
+    """Read a checkpoint; with ``config``, refuse one written for another configuration.
+
+    It is read with ``weights_only=True`` (:func:`~drummernet.model.io.safe_torch_load`):
+    a checkpoint that holds anything but tensors and plain Python types (a crafted
+    pickle) is refused and nothing in it runs. A field missing or of the wrong type
+    is a :class:`ModelFileError` naming it.
+    """
     path = Path(path)
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: checkpoint not found") from None
-    except Exception as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ModelFileError(f"{path}: not a readable checkpoint ({reason})") from None
-    if not isinstance(state, dict) or "model" not in state or "config" not in state:
+    state = safe_torch_load(path, "drummernet training checkpoint")
+    if not isinstance(state, dict):
         raise ModelFileError(f"{path}: not a drummernet training checkpoint")
-    if config is not None:
+    for key, kind in CHECKPOINT_FIELDS.items():
+        if key not in state:
+            raise ModelFileError(f"{path}: not a complete training checkpoint (no {key!r})")
+        if not isinstance(state[key], kind) or isinstance(state[key], bool):
+            raise ModelFileError(f"{path}: training checkpoint's {key!r} is malformed")
+    if not all(isinstance(v, torch.Tensor) for v in state["model"].values()):
+        raise ModelFileError(f"{path}: training checkpoint's 'model' is malformed")
+    try:
         stored = Config.from_dict(state["config"])
-        ignore = {"name", "learning_rate", "batch_size"}
-        diff = [
-            k
-            for k, v in config.to_dict().items()
-            if k not in ignore and stored.to_dict().get(k) != v
-        ]
-        if diff:
-            raise ModelFileError(
-                f"{path}: checkpoint was trained with another configuration "
-                f"({', '.join(diff[:4])} differ); start a new run folder or use its config"
-            )
+    except ConfigError as exc:
+        raise ModelFileError(f"{path}: incompatible configuration: {exc}") from None
+    if config is not None:
+        check_same_config(path, stored, config)
     return state
+
+
+def check_same_config(path: str | Path, stored: Config, config: Config) -> None:
+    """Refuse to continue the checkpoint ``path`` (trained as ``stored``) with
+    ``config``: a :class:`ModelFileError` names the fields that differ (the name and
+    the learning rate may)."""
+    ignore = {"name", "learning_rate"}
+    theirs = stored.to_dict()
+    diff = [k for k, v in config.to_dict().items() if k not in ignore and theirs.get(k) != v]
+    if diff:
+        raise ModelFileError(
+            f"{path}: checkpoint was trained with another configuration "
+            f"({', '.join(diff[:4])} differ); leave --config, --set and --batch-size out to "
+            "resume it with its own, or start a new --out"
+        )
 
 
 def read_weights(path: str | Path) -> tuple[Config, dict[str, torch.Tensor], int | None]:

@@ -28,8 +28,9 @@ import os
 import platform
 import signal
 import time
+import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from drummernet.config import LR_SCHEDULES, OBJECTIVES, Config
 from drummernet.datasets.annotations import load_dataset
 from drummernet.datasets.synthesized import SynthesizedSegments, Voicing
 from drummernet.datasets.unlabeled import UnlabeledSegments
-from drummernet.errors import DrummerNetError
+from drummernet.errors import DrummerNetError, DrummerNetWarning
 from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
 from drummernet.fileio import atomic_write
 from drummernet.kits.library import get_kit, kit_one_shots
@@ -50,55 +51,73 @@ from drummernet.model.io import atomic_torch_save
 from drummernet.model.network import AnalysisNetwork
 from drummernet.synth import Synthesizer, prepare_kernels
 from drummernet.training.checkpoints import (
+    check_same_config,
     list_checkpoints,
     load_checkpoint,
     model_payload,
     read_weights,
     save_checkpoint,
 )
+from drummernet.training.options import RESUME_MAY_CHANGE, SESSION_ONLY, TrainOptions
 from drummernet.training.step import inverse_loss, learning_rate, optimise, train_step
 
-#: The synthesizer's kits by default: the FluidR3 presets shipped in the package.
-SYNTH_KITS = (
-    "fluidr3-standard",
-    "fluidr3-room",
-    "fluidr3-power",
-    "fluidr3-electronic",
-    "fluidr3-tr808",
-    "fluidr3-jazz",
-    "fluidr3-brush",
-)
+
+def _plain(value: Any) -> Any:
+    """Tuples as lists, recursively: an option as read back from a checkpoint."""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
-@dataclass
-class TrainOptions:
-    """What to train on and how to run (the model itself is described by :class:`Config`)."""
+def resume_settings(
+    out_dir: str | Path,
+    config: Config | None,
+    given: dict[str, Any],
+    changes: dict[str, Any] | None = None,
+) -> tuple[Config, TrainOptions] | None:
+    """The configuration and options the run in ``out_dir`` continues with, or None
+    when the folder holds no checkpoint yet (a new run).
 
-    data: list[str]
-    out_dir: str
-    kits: list[str] = field(default_factory=lambda: list(SYNTH_KITS))
-    steps: int = 10_000
-    checkpoint_every: int = 500
-    keep: int = 3
-    validation: str | None = None
-    validate_every: int = 1000
-    validation_tracks: int = 16
-    validation_seconds: float = 30.0
-    seed: int = 0
-    device: str = "auto"
-    workers: int = 0
-    cache_dir: str | None = None
-    log_every: int = 10
-    max_minutes: float | None = None
-    progress: bool = True
-    init: str | None = None  # model file whose weights a new run starts from
-    objective: str = "reconstruction"  # or "inverse": data are drum MIDI (see module doc)
-    split: str | None = None  # Groove MIDI Dataset split of the MIDI data ("inverse")
-    validation_classes: str = "paper"  # "all" adds TT, CY and their mean to validation
-    voicing: tuple[float, float] = (0.0, 0.0)  # "inverse": re-tuning (semitones), EQ (dB/oct)
-    voicing_families: tuple[str, ...] = ()  # "inverse": the families re-voiced (): all
-    crashes: float | None = None  # "inverse": a crash on a kick inside an item, probability
-    lr_schedule: str = "constant"  # or "cosine": to 0 at `steps` (see step.learning_rate)
+    ``given`` holds the options given again (``TrainOptions`` fields), ``config`` the
+    configuration given again (None: the run's), ``changes`` fields of it changed
+    again (``--set``, ``--batch-size``). The run's own options and
+    configuration are kept; those in :data:`RESUME_MAY_CHANGE` may be given anew, any
+    other must agree with the run's, else a :class:`DrummerNetError` names it.
+    """
+    existing = list_checkpoints(Path(out_dir) / "checkpoints")
+    if not existing:
+        return None
+    state = load_checkpoint(existing[-1])
+    stored_config = Config.from_dict(state["config"])
+    config = (config or stored_config).replace(**(changes or {}))
+    check_same_config(existing[-1], stored_config, config)
+    names = {f.name for f in fields(TrainOptions)}
+    skip = SESSION_ONLY | {"out_dir"}
+    stored = {k: v for k, v in state["options"].items() if k in names and k not in skip}
+    for key, value in given.items():
+        if key in RESUME_MAY_CHANGE or key not in stored:
+            continue
+        if _plain(value) != _plain(stored[key]):
+            flag = "--" + key.replace("_", "-")
+            raise DrummerNetError(
+                f"{out_dir}: the run was started with {flag} {_shown(stored[key])}, not "
+                f"{_shown(value)}; leave {flag} out to resume it as it was, or start a new --out"
+            )
+    merged = {**stored, **given, "out_dir": str(out_dir)}
+    for key in ("voicing", "voicing_families"):  # tuples in TrainOptions
+        if key in merged:
+            merged[key] = tuple(merged[key])
+    try:
+        options = TrainOptions(**merged)
+    except TypeError as exc:
+        raise DrummerNetError(f"{existing[-1]}: its options cannot be read ({exc})") from None
+    return config, options
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return " ".join(map(str, value)) or "(none)"
+    return str(value)
 
 
 def kit_tensor(names: list[str], config: Config) -> tuple[torch.Tensor, list[str]]:
@@ -216,6 +235,13 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
     if options.split is not None and options.objective != "inverse":
         raise DrummerNetError("--split picks MIDI of the Groove MIDI Dataset: it applies to "
                               "--objective inverse only")  # fmt: skip
+    if options.objective == "inverse" and config.body != "lite":
+        warnings.warn(
+            f"the {config.name} network does not learn --objective inverse (it stays a "
+            "constant predictor: README, Training throughput); --config inverse does",
+            DrummerNetWarning,
+            2,
+        )
     rank, world, device = _join_processes(options.device)
     lead = rank == 0
     # weights first: a bad --init or checkpoint is reported before any audio is decoded
@@ -387,6 +413,7 @@ class _Run:
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
         self.out = Path(options.out_dir)
         self.step, self.history, self.best, self.elapsed_before = 0, [], -1.0, 0.0
+        self.step_before, self.items_before = 0, 0  # where this session started
         self.started = time.monotonic()
         self.items_per_step = config.batch_size * world
         self.tensorboard: Any = None  # a writer on rank 0 (see :func:`_tensorboard`)
@@ -400,22 +427,24 @@ class _Run:
         existing = list_checkpoints(out / "checkpoints")
         if existing and not resume:
             raise DrummerNetError(f"{out} already holds a run; pass --resume or another --out")
-        out.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(options.seed)
         run = cls(config, options, AnalysisNetwork(config).to(device), device, world)
+        if options.init and not existing:  # a bad --init leaves no run folder behind
+            _start_from(run.model, options.init)
+        out.mkdir(parents=True, exist_ok=True)
         if existing:
             state = load_checkpoint(existing[-1], config)
             run.model.load_state_dict(state["model"])
             run.optimizer.load_state_dict(state["optimizer"])
             run.step, run.history = state["step"], state["history"]
             run.best, run.elapsed_before = state["best"], state["elapsed_s"]
-        elif options.init:
-            _start_from(run.model, options.init)
+            run.step_before, run.items_before = state["step"], state["items"]
         return run
 
     @property
     def items(self) -> int:
-        return self.step * self.items_per_step
+        """Items the run has seen: those of the sessions before, and this one's."""
+        return self.items_before + (self.step - self.step_before) * self.items_per_step
 
     def set_learning_rate(self) -> None:
         """Give the optimizer the rate of the step about to be taken (``lr_schedule``)."""
@@ -543,7 +572,8 @@ def _start_from(model: AnalysisNetwork, path: str) -> None:
     if mine.keys() != theirs.keys() or any(mine[k].shape != theirs[k].shape for k in mine):
         raise DrummerNetError(
             f"{path}: its weights do not fit this configuration "
-            f"({config.name} model, {model.config.name} run)"
+            f"({config.name} model, {model.config.name} run); train it with its own: "
+            f"leave --config out, or give --config {config.name}"
         )
     model.load_state_dict(theirs)
 
