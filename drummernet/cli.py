@@ -207,7 +207,7 @@ def _transcribe_job(job: tuple) -> tuple[str, dict[str, int] | None, str | None,
 
     from drummernet.transcription.files import transcribe_file
 
-    path, kwargs, show, threads = job
+    kwargs, path, show, threads = job
     if threads:
         import torch
 
@@ -250,12 +250,13 @@ def _time_signature(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("--time-signature ")) from None
 
 
-def _write_index(args: argparse.Namespace, done: list[tuple[str, dict[str, int]]]) -> None:
+def _write_index(args: argparse.Namespace, done: list[tuple[str, dict[str, int]]],
+                 stems: dict[Path, str]) -> None:  # fmt: skip
     """index.html beside the pages of a batch (in --out-dir, else the inputs' common folder)."""
     from drummernet.transcription.outputs import output_paths
     from drummernet.transcription.page import write_index
 
-    pages = [(output_paths(p, ["html"], args.out_dir)["html"], c) for p, c in done]
+    pages = [(output_paths(p, ["html"], args.out_dir, stems[Path(p)])["html"], c) for p, c in done]
     folder = Path(os.path.commonpath([page.parent.resolve() for page, _ in pages]))
     write_index(folder / "index.html", pages)
     print(f"index of {len(pages)} pages: {folder / 'index.html'}")
@@ -269,6 +270,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
     from drummernet.transcription.api import get_model
     from drummernet.transcription.files import expand_inputs
+    from drummernet.transcription.outputs import output_paths, output_stems
 
     files = expand_inputs(args.inputs)
     net = get_model(args.model)  # a missing or broken model fails once, before any file
@@ -286,7 +288,9 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     show = sys.stderr.isatty() and not args.quiet
     parallel = args.workers > 1 and len(files) > 1
     threads = args.threads or (max(1, (os.cpu_count() or 1) // args.workers) if parallel else 0)
-    jobs = [(path, kwargs, show and not parallel, threads) for path in files]
+    stems = output_stems(files, args.out_dir)  # distinct names where stems collide
+    jobs = [({**kwargs, "stem": stems[path]}, path, show and not parallel, threads)
+            for path in files]  # fmt: skip
     totals: dict[str, int] = {}
     failed = 0
     done: list[tuple[str, dict[str, int]]] = []
@@ -310,12 +314,13 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
             totals[label] = totals.get(label, 0) + n
         if not args.quiet:
             summary = " ".join(f"{k}={v}" for k, v in sorted((counts or {}).items())) or "no onsets"
-            tqdm.write(f"{path}: {summary}")
+            written = output_paths(path, args.format, args.out_dir, stems[Path(path)]).values()
+            tqdm.write(f"{path}: {summary} -> {', '.join(map(str, written))}")
     if pool is not None:
         pool.shutdown()
     if "html" in args.format and len(done) > 1:
         try:
-            _write_index(args, done)
+            _write_index(args, done, stems)
         except DrummerNetError as exc:
             failed += 1
             print(f"drummernet: error: {exc}", file=sys.stderr)

@@ -127,7 +127,7 @@ def test_warm_start_bench_names_a_missing_checkpoint_in_one_line(tmp_path):
                              "--validation", str(EXAMPLES), "--out", str(tmp_path)],
                             capture_output=True, text=True)  # fmt: skip
     assert result.returncode == 1
-    assert result.stderr.strip() == f"warm_start: {missing}: checkpoint not found"
+    assert result.stderr.strip() == f"warm_start: {missing}: training checkpoint not found"
 
 
 def test_cymbal_errors_bench_accounts_for_every_cymbal_reported(tmp_path):

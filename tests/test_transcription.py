@@ -257,3 +257,40 @@ def test_cli_transcribes_good_files_reports_bad_ones_and_never_overwrites(
     assert main([*args[:1], str(tmp_path / "good.wav"), *args[2:], "--overwrite"]) == 0
     assert main(["transcribe", str(tmp_path / "good.wav"), "--model", str(tmp_path / "no.pt")]) == 1
     assert "no.pt: model file not found" in capsys.readouterr().err
+
+
+def test_same_named_inputs_of_a_batch_keep_both_results(model_file, tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    for name in ("takes/one.wav", "live/one.flac", "live/one.wav", "solo.wav"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        sf.write(tmp_path / name, rng.standard_normal(16000).astype(np.float32) * 0.1, 16000)
+    out = tmp_path / "out"
+    inputs = [str(tmp_path / p) for p in ("takes/one.wav", "live/one.flac", "live/one.wav",
+                                          "solo.wav")]  # fmt: skip
+    args = ["transcribe", *inputs, "--model", str(model_file), "--out-dir", str(out),
+            "--format", "json"]  # fmt: skip
+    assert main(args) == 0
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["live-one-flac.json", "live-one-wav.json", "solo.json",
+                       "takes-one-wav.json"]  # fmt: skip
+    sources = {json.loads((out / name).read_text())["source"] for name in written}
+    assert len(sources) == 4  # four results, one per input
+    assert str(out / "solo.json") in capsys.readouterr().out  # says where it wrote
+
+
+def test_a_folder_transcribed_twice_does_not_read_its_own_outputs(model_file, tmp_path, capsys):
+    album = tmp_path / "album"
+    album.mkdir()
+    rng = np.random.default_rng(2)
+    for name in ("a.wav", "b.flac"):
+        sf.write(album / name, rng.standard_normal(16000).astype(np.float32) * 0.1, 16000)
+    args = ["transcribe", str(album), "--model", str(model_file)]
+    assert main([*args, "--format", "wav", "ab.wav"]) == 0
+    assert (album / "a.resynth.wav").is_file() and (album / "b.ab.wav").is_file()
+    capsys.readouterr()
+    assert main([*args, "--overwrite"]) == 0
+    assert "2 of 2 file(s) done" in capsys.readouterr().out
+    assert sorted(p.name for p in album.glob("*.mid")) == ["a.mid", "b.mid"]
+    assert main(["transcribe", str(album / "*.wav"), "--model", str(model_file),
+                 "--overwrite"]) == 0  # fmt: skip
+    assert "1 of 1 file(s) done" in capsys.readouterr().out

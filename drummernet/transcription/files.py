@@ -23,24 +23,32 @@ def _is_audio_file(path: Path) -> bool:
     return path.suffix.lower() in AUDIO_EXTENSIONS and path.is_file()
 
 
+def _is_input_audio(path: Path) -> bool:
+    """An audio file that is not one of drummernet's own outputs (``*.resynth.wav``,
+    ``*.ab.wav``): those in folders and glob matches are never inputs."""
+    return _is_audio_file(path) and not path.name.lower().endswith(outputs.OWN_AUDIO_SUFFIXES)
+
+
 def expand_inputs(inputs: Iterable[str]) -> list[Path]:
     """Files, folders (searched recursively for audio files) and glob patterns -> files.
 
     A name that matches nothing is kept, so that it is reported as missing. A
     folder with no audio files is a :class:`DrummerNetError` when nothing else
-    was found, else a warning.
+    was found, else a warning. The tool's own audio outputs (re-syntheses) found in
+    a folder or by a pattern are left out; a file named on its own is kept.
     """
     files: list[Path] = []
     empty: list[str] = []
     for item in inputs:
-        matches = sorted(glob.glob(item, recursive=True)) if glob.has_magic(item) else [item]
+        pattern = glob.has_magic(item)
+        matches = sorted(glob.glob(item, recursive=True)) if pattern else [item]
         for match in map(Path, matches or [item]):
             if match.is_dir():
-                found = sorted(filter(_is_audio_file, match.rglob("*")))
+                found = sorted(filter(_is_input_audio, match.rglob("*")))
                 files += found
                 if not found:
                     empty.append(str(match))
-            else:
+            elif not (pattern and match.name.lower().endswith(outputs.OWN_AUDIO_SUFFIXES)):
                 files.append(match)
     kinds = ", ".join(AUDIO_EXTENSIONS)
     if empty and not files:
@@ -60,9 +68,12 @@ def transcribe_file(
     peaks: PeakPicking | None = None,
     progress: Callable[[float], None] | None = None,
     options: outputs.OutputOptions = outputs.DEFAULT_OPTIONS,
+    stem: str | None = None,
 ) -> dict[str, int]:
     """Transcribe one file and write the chosen ``formats`` (with ``options``:
     quantization, time signature, re-synthesis kit); returns onsets per class.
+    The outputs are named ``stem`` + suffix (default: the input's stem; in a batch,
+    :func:`~drummernet.transcription.outputs.output_stems`).
 
     Existing outputs are an error unless ``overwrite``; it is checked before any
     work is done, and nothing is written when transcription fails.
@@ -72,7 +83,7 @@ def transcribe_file(
         raise DrummerNetError(
             f"unknown output format {unknown[0]!r}; use {', '.join(outputs.FORMATS)}"
         )
-    paths = outputs.output_paths(path, formats, out_dir)
+    paths = outputs.output_paths(path, formats, out_dir, stem)
     if not overwrite:
         existing = [str(p) for p in paths.values() if p.exists()]
         if existing:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,11 +208,46 @@ def write_png(
         plt.close(fig)
 
 
-def output_paths(source: str | Path, formats: list[str], out_dir: str | Path | None) -> dict:
-    """``{format: path}`` next to ``source`` (or in ``out_dir``): ``song.wav`` -> ``song.mid``."""
+#: Audio the tool writes itself (re-synthesis): never read back as an input.
+OWN_AUDIO_SUFFIXES = (SUFFIXES["wav"], SUFFIXES["ab.wav"])
+
+
+def output_paths(
+    source: str | Path, formats: list[str], out_dir: str | Path | None, stem: str | None = None
+) -> dict:
+    """``{format: path}`` next to ``source`` (or in ``out_dir``): ``song.wav`` -> ``song.mid``
+    (``stem`` instead of ``song`` if given, see :func:`output_stems`)."""
     source = Path(source)
     folder = Path(out_dir) if out_dir else source.parent
-    return {fmt: folder / f"{source.stem}{SUFFIXES[fmt]}" for fmt in formats}
+    return {fmt: folder / f"{stem or source.stem}{SUFFIXES[fmt]}" for fmt in formats}
+
+
+def output_stems(sources: list[Path], out_dir: str | Path | None) -> dict[Path, str]:
+    """The name of each input's outputs in a batch, distinct within each output folder.
+
+    An input keeps its stem (``song.wav`` -> ``song``) unless another input of the
+    batch would write to the same folder under the same stem (letter case aside);
+    those are named by their path from their common folder, parts joined by ``-``
+    (``takes/one.wav``, ``live/one.flac`` -> ``takes-one``, ``live-one``), with the
+    extension too where that is still the same (``one.wav``, ``one.flac`` in one
+    folder -> ``one-wav``, ``one-flac``).
+    """
+    groups: dict[tuple[str, str], list[Path]] = {}
+    for source in sources:
+        folder = Path(out_dir) if out_dir else source.parent
+        groups.setdefault((str(folder.resolve()), source.stem.lower()), []).append(source)
+    stems = {source: source.stem for source in sources}
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        resolved = [s.resolve() for s in group]
+        common = Path(os.path.commonpath([r.parent for r in resolved]))
+        relative = [r.relative_to(common) for r in resolved]
+        names = ["-".join((*r.parent.parts, r.stem)) for r in relative]
+        if len({n.lower() for n in names}) < len(names):
+            names = [f"{n}-{r.suffix.lstrip('.')}" for n, r in zip(names, relative, strict=True)]
+        stems.update(zip(group, names, strict=True))
+    return stems
 
 
 WRITERS = {"csv": write_csv, "json": write_json}
