@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,11 @@ from drummernet.errors import ConfigError, DrummerNetError
 from drummernet.fileio import write_text
 from drummernet.transcription.beats import GRIDS, parse_time_signature
 from drummernet.transcription.outputs import FORMATS, OutputOptions
+
+
+def _show_progress(args: argparse.Namespace) -> bool:
+    """Progress bars go to stderr when it is a terminal, unless ``-q``."""
+    return sys.stderr.isatty() and not getattr(args, "quiet", False)
 
 
 def _parse_overrides(pairs: Sequence[str]) -> dict[str, object]:
@@ -52,6 +58,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     text = config.to_json() + "\n"
     if args.output:
         write_text(args.output, text)
+        print(f"wrote {args.output}")
     else:
         sys.stdout.write(text)
     return 0
@@ -88,10 +95,17 @@ def cmd_kits_list(args: argparse.Namespace) -> int:
     if not kits:
         print("no kits found; build some with: drummernet kits build system")
         return 0
-    width = max(len(kit.name) for kit in kits)
+    width = max(3, *(len(kit.name) for kit in kits))
+    lacks = {kit.name: f"missing {' '.join(kit.missing)}" if kit.missing else "complete"
+             for kit in kits}  # fmt: skip
+    room = max(len(text) for text in lacks.values())
+    print(f"{'kit':<{width}}  pieces  {'what it lacks':<{room}}  licence")
     for kit in kits:
-        missing = f"missing {' '.join(kit.missing)}" if kit.missing else "complete"
-        print(f"{kit.name:<{width}}  {len(kit.layers):2d}/11  {missing:<40}  {kit.license[:30]}")
+        licence = textwrap.shorten(kit.license, 40, placeholder=" ...") if kit.license else "-"
+        print(
+            f"{kit.name:<{width}}  {len(kit.layers):2d}/11   {lacks[kit.name]:<{room}}  {licence}"
+        )
+    print(f"{len(kits)} kits (kits show NAME: one kit's samples and licence in full)")
     return 0
 
 
@@ -184,7 +198,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
         progress=lambda it, total: tqdm(
-            it, total=total, desc="render", unit="track", disable=not sys.stderr.isatty()
+            it, total=total, desc="render", unit="track", disable=not _show_progress(args)
         ),
         overwrite=args.overwrite,
     )
@@ -285,7 +299,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         "classes": args.classes,
         "peaks": peaks,
     }
-    show = sys.stderr.isatty() and not args.quiet
+    show = _show_progress(args)
     parallel = args.workers > 1 and len(files) > 1
     threads = args.threads or (max(1, (os.cpu_count() or 1) // args.workers) if parallel else 0)
     stems = output_stems(files, args.out_dir)  # distinct names where stems collide
@@ -338,7 +352,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for path in args.output:  # a bad output name fails before any scoring
         rep.validate_output(path, rep.REPORT_KINDS)
     net = get_model(args.model)
-    show = sys.stderr.isatty()
+    show = _show_progress(args)
 
     def progress(tracks: list) -> object:
         return tqdm(tracks, unit="track", leave=False, disable=not show)
@@ -383,7 +397,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_adapt(args: argparse.Namespace) -> int:
     from drummernet.training.adapt import AdaptOptions, adapt, adapt_per_file
-    from drummernet.transcription.api import DEFAULT_MODEL, get_model
+    from drummernet.transcription.api import get_model
     from drummernet.transcription.files import expand_inputs
 
     out = Path(args.out)
@@ -391,11 +405,12 @@ def cmd_adapt(args: argparse.Namespace) -> int:
         raise DrummerNetError(f"{out} exists (use --overwrite to replace it)")
     net = get_model(args.model)
     options = AdaptOptions(steps=args.steps, learning_rate=args.learning_rate,
-                           fit_kit=not args.network_only, progress=not args.quiet)  # fmt: skip
+                           fit_kit=not args.network_only,
+                           progress=_show_progress(args))  # fmt: skip
     say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
     run = adapt_per_file if args.per_file else adapt
     results = run(net, expand_inputs(args.audio), out, kit_folder=args.kit, options=options,
-                  model_path=str(args.model or DEFAULT_MODEL), say=say)  # fmt: skip
+                  model_path=str(args.model or ""), say=say)  # fmt: skip
     if not args.per_file:
         results = {"": results}
     failed = False
@@ -414,13 +429,16 @@ def cmd_adapt(args: argparse.Namespace) -> int:
 
 def _adapted_line(summary: dict) -> str:
     change = summary["held_loss_after"] - summary["held_loss_before"]
-    kept = f"step {summary['kept_step']}" if summary["kept_step"] else "the starting weights"
-    kit = f" and {Path(summary['out']).parent / summary['kit']}" if summary["kit"] else ""
+    blend = summary["options"].get("blend", 1.0)
+    kept = (f"step {summary['kept_step']}, saved {blend:.0%} of the way from the starting "
+            "weights to it" if summary["kept_step"] else "the starting weights")  # fmt: skip
+    kit = f", {Path(summary['out']).parent / summary['kit']}/" if summary["kit"] else ""
+    card = f" and {Path(summary['out']).with_suffix('.md')}"
     return (
         f"adapted on {len(summary['adapted_on'])} file(s) in {summary['seconds']:.0f} s, "
         f"{summary['steps_run']} steps; held-back loss {summary['held_loss_before']:.4f} -> "
         f"{summary['held_loss_after']:.4f} ({change:+.4f}); kept {kept}; wrote "
-        f"{summary['out']}{kit}"
+        f"{summary['out']}{kit}{card}"
     )
 
 
@@ -435,7 +453,13 @@ def cmd_ablation(args: argparse.Namespace) -> int:
         models[name if sep else model.config.name] = model
     for path in args.output:  # a bad output name fails before any scoring
         rep.validate_output(path, {**rep.REPORT_KINDS, **rep.FIGURE_KINDS})
-    report = rep.ablation_report(models, args.datasets, max_seconds=args.max_seconds)
+    from tqdm import tqdm
+
+    def progress(tracks: list) -> object:  # one bar per variant and dataset
+        return tqdm(tracks, unit="track", leave=False, disable=not _show_progress(args))
+
+    report = rep.ablation_report(models, args.datasets, max_seconds=args.max_seconds,
+                                 progress=progress)  # fmt: skip
     print(rep.format_ablation(report), end="")
     for path in args.output:
         rep.write_ablation(report, path)
@@ -486,7 +510,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     for key in ("voicing", "voicing_families"):
         if key in given:
             given[key] = tuple(given[key])
-    given["progress"] = not args.quiet
+    given["progress"] = _show_progress(args)
     config, changes = _train_config(args)
     settings = resume_settings(args.out, config, given, changes) if args.resume else None
     if settings is not None:
@@ -571,7 +595,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("selfcheck", help="run synthesizer, loss and network on a test pattern")
-    p.add_argument("source", nargs="?", default="paper", help="preset, config JSON or model file")
+    p.add_argument("source", nargs="?", help="preset, config JSON or model file (default: "
+                   "the shipped model)")  # fmt: skip
     p.add_argument("--seconds", type=float, default=2.0, help="length of the pattern (s)")
     p.set_defaults(func=cmd_selfcheck)
 
@@ -631,6 +656,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=1, help="processes to render with")
     p.add_argument("--overwrite", action="store_true", help="replace an existing rendered set")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("transcribe", help="transcribe drum audio to MIDI, CSV, JSON and a plot")
@@ -808,6 +834,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-o", "--output", action="append", default=[], help="write .json or .md (repeatable)"
     )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("adapt", help="fit a model to your own recordings, without labels")
@@ -849,6 +876,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help=".md, .json, or .png/.pdf/.svg for the figure (repeatable)",
     )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ablation)
     return parser
 
@@ -871,6 +899,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("drummernet: interrupted", file=sys.stderr)
             return 130
+        except BrokenPipeError:  # the reader went away (e.g. | head): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
 
 
 if __name__ == "__main__":

@@ -106,8 +106,63 @@ def describe(source: str | None = None) -> list[tuple[str, str]]:
             f"hop {config.spectrum_hop_length}",
         ),
     ]
-    if model.metadata:
-        rows.append(("metadata", json.dumps(model.metadata, sort_keys=True)))
+    return rows + metadata_rows(model.metadata)
+
+
+def _scores_text(scores: dict) -> str:
+    """``{"paper": {"KD": ..., "mean": ...}, "micro_mean": ...}`` in one line."""
+    paper = scores.get("paper", {})
+    text = " ".join(f"{k} {v:.3f}" for k, v in paper.items() if k != "mean")
+    if "mean" in paper:
+        text += f", mean {paper['mean']:.3f}"
+    if "micro_mean" in scores:
+        text += f" (micro {scores['micro_mean']:.3f})"
+    return text
+
+
+def metadata_rows(metadata: dict) -> list[tuple[str, str]]:
+    """``(label, value)`` rows of a model file's metadata, one fact a row; the
+    accuracy of an adapted model's starting model is labelled as such."""
+    meta = dict(metadata)
+    rows: list[tuple[str, str]] = []
+    adaptation = meta.pop("adaptation", None)
+    if "trained_items" in meta:
+        seconds = meta.pop("training_seconds", None)
+        took = f", {seconds / 60:.0f} min" if seconds else ""
+        on = f" on {meta.pop('hardware')}" if meta.get("hardware") else ""
+        rows.append(("trained", f"{meta.pop('trained_items'):,} items, "
+                     f"{meta.pop('trained_steps', '?')} steps, objective "
+                     f"{meta.pop('objective', 'reconstruction')}{took}{on}"))  # fmt: skip
+    if meta.get("training_data"):
+        rows.append(("training data", ", ".join(meta.pop("training_data"))))
+    if meta.get("synth_kits"):
+        kits = [Path(k).name for k in meta.pop("synth_kits")]
+        rows.append(("synthesizer kits", f"{len(kits)}: {', '.join(kits)}"))
+    scores = meta.pop("scores", None) or {}
+    label = "F1 before adapting" if adaptation else "F1"
+    for dataset, result in scores.items():
+        rows.append((f"{label}", f"{dataset}: {_scores_text(result)}"))
+    peaks = meta.pop("peak_picking", None)
+    if peaks:
+        deltas = " ".join(f"{k}={v:g}" for k, v in (peaks.get("deltas") or {}).items())
+        rows.append(("peak picking", f"thresholds {deltas or peaks.get('delta')}, "
+                     f"floor {peaks.get('floor')}, wait {peaks.get('wait_s')} s"))  # fmt: skip
+    if adaptation:
+        kept = adaptation.get("kept_step")
+        blend = (adaptation.get("options") or {}).get("blend", 1.0)
+        rows.append(("adapted", f"from {adaptation.get('base_model')} on "
+                     f"{len(adaptation.get('adapted_on', []))} file(s), "
+                     f"{adaptation.get('date', '')}; held-back loss "
+                     f"{adaptation.get('held_loss_before')} -> "
+                     f"{adaptation.get('held_loss_after')}"
+                     + (f"; kept step {kept}, saved {blend:.0%} of the way to it" if kept
+                        else "; kept the starting weights")))  # fmt: skip
+        if adaptation.get("kit"):
+            rows.append(("fitted kit", f"{adaptation['kit']}/ (beside the model file)"))
+    for key, value in sorted(meta.items()):
+        if value not in (None, "", [], {}):
+            text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+            rows.append((key.replace("_", " "), text))
     return rows
 
 
@@ -126,7 +181,7 @@ class SelfCheck:
     passed: bool
 
 
-def selfcheck(source: str | None = "paper", seconds: float = 2.0) -> SelfCheck:
+def selfcheck(source: str | None = None, seconds: float = 2.0) -> SelfCheck:
     """Round trip a synthetic drum pattern (8th-note hats, kick and snare at 120 bpm)
     through synthesizer, loss and network."""
     import torch

@@ -13,7 +13,7 @@
 set -euo pipefail
 TRAIN=$1 VALID=$2 WORK=$3 STEPS=$4
 shift 4
-PY=${PYTHON:-python3}
+. "$(dirname "$0")/python_env.sh"  # PY: the .venv Python unless PYTHON is set
 mkdir -p "$WORK"
 pids=()
 for spec in "$@"; do

@@ -30,7 +30,7 @@
 # Results of 2026-12-03: bench/results/recipe-variants-2026-12-03/README.md.
 set -euo pipefail
 GMD=$1 K=$2 WORK=$3 VARIANT=$4 STEPS=${5:-1000}
-PY=${PYTHON:-python3}
+. "$(dirname "$0")/python_env.sh"  # PY: the .venv Python unless PYTHON is set
 OUT=$WORK/variants
 mkdir -p "$OUT" "$K/extra"
 . "$(dirname "$0")/recipe_kits.sh"  # synth_args: the shipped recipe's kits

@@ -8,7 +8,7 @@
 set -euo pipefail
 WORK=$1 MINUTES=$2 BATCH=${3:-32} WORKERS=${4:-2}
 shift 4
-PY=${PYTHON:-python3}
+. "$(dirname "$0")/python_env.sh"  # PY: the .venv Python unless PYTHON is set
 models=()
 for preset in paper soft mel stft noe conv; do
     resume=()

@@ -25,14 +25,17 @@
 #   python scripts/package_model.py model.pt report.json
 set -euo pipefail
 GMD=$1 K=$2 WORK=$3 MINUTES=${4:-100000} STEPS=${5:-3200}
-PY=${PYTHON:-python3}
+. "$(dirname "$0")/python_env.sh"  # PY: the .venv Python unless PYTHON is set
+# RENDER_LIMIT=N renders only the first N MIDI files of each split (to try the script)
+limit=()
+[ -n "${RENDER_LIMIT:-}" ] && limit=(--limit "$RENDER_LIMIT")
 . "$(dirname "$0")/recipe_kits.sh"  # synth_args, held_args
 held_fallbacks=(--fallback "$K/hydrogen-millo-drums-v-1" --fallback "$K/hydrogen-audiophob")
 for split_seed in validation:1 test:2; do
     split=${split_seed%:*} seed=${split_seed#*:}
     [ -f "$WORK/gmd-$split/render.json" ] || $PY -m drummernet.cli render "$GMD" \
         --split "$split" "${held_args[@]}" "${held_fallbacks[@]}" --out "$WORK/gmd-$split" \
-        --workers 2 --seed "$seed"
+        --workers 2 --seed "$seed" "${limit[@]}"
 done
 resume=()
 [ -d "$WORK/run/checkpoints" ] && resume=(--resume)

@@ -1,3 +1,4 @@
+import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -288,3 +289,23 @@ def test_adapt_refuses_to_overwrite_its_input_and_needs_audio(song, tmp_path, ca
     assert main([*args, str(tmp_path / "new.pt")]) == 0
     assert "held-back loss" in capsys.readouterr().out
     assert (tmp_path / "new.kit" / "kit.json").is_file()
+
+
+def test_a_plain_folder_of_one_shots_leaves_nothing_beside_the_model(song, tmp_path, capsys):
+    """adapt --kit my_one_shots/: the kit built from the folder is temporary; what is
+    written is the model, its fitted kit and its card, and the line says the weights
+    saved are a blend."""
+
+    shots = tmp_path / "my_one_shots"
+    shots.mkdir()
+    kit = get_kit("fluidr3-standard")
+    for component, name in (("KD_KD", "kick"), ("SD_SD", "snare_v64"), ("HH_CHH", "hihat")):
+        shutil.copy(kit.path / kit.layers[component][0].file, shots / f"{name}.flac")
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ["adapt", str(song / "song.flac"), "--out", str(out / "mine.pt"), "--kit", str(shots),
+            "--steps", "2", "-q"]  # fmt: skip
+    assert main(args) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["mine.kit", "mine.md", "mine.pt"]
+    line = capsys.readouterr().out
+    assert "50% of the way from the starting weights" in line and "mine.md" in line

@@ -5,6 +5,7 @@ Python blocks run in a fresh interpreter in a folder holding what they name
 command lines without placeholders must parse with the real argument parser.
 """
 
+import importlib.util
 import re
 import shlex
 import shutil
@@ -59,3 +60,40 @@ def test_readme_python_examples_run_as_written(tmp_path):
         result = subprocess.run([sys.executable, "-P", script.name], cwd=tmp_path,
                                 capture_output=True, text=True, timeout=300)  # fmt: skip
         assert result.returncode == 0, f"README python block {i}:\n{result.stderr[-3000:]}"
+
+
+def _readme_commands():
+    """scripts/readme_commands.py as a module (scripts/ is not a package)."""
+    path = ROOT / "scripts" / "readme_commands.py"
+    spec = importlib.util.spec_from_file_location("readme_commands", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_readme_size_rule_still_applies():
+    """scripts/readme_commands.py shrinks the README's sizes by rules; each must match
+    (a README edit that drops one would otherwise run a block for hours)."""
+    commands = _readme_commands()
+    script = commands.smaller("\n".join(commands.shell_blocks(README)))
+    assert not re.search(r"^make ", script, flags=re.M) and ". .venv/bin/activate" in script
+    assert "--max-minutes 10" not in script
+
+
+SHARED = ROOT.parent / "shared" / "data"
+NEEDS = {
+    "the Hydrogen kits (make system-deps)": Path("/usr/share/hydrogen/data/drumkits").is_dir(),
+    "fluidsynth (make system-deps)": shutil.which("fluidsynth") is not None,
+    "../shared/data/groove-midi": (SHARED / "groove-midi").is_dir(),
+    "../shared/data/mdb-drums-dev": (SHARED / "mdb-drums-dev").is_dir(),
+    "the project's .venv (make test)": (ROOT / ".venv" / "bin" / "activate").is_file(),
+}
+
+
+@pytest.mark.skipif(not all(NEEDS.values()),
+                    reason="needs " + ", ".join(k for k, v in NEEDS.items() if not v))  # fmt: skip
+def test_readme_shell_blocks_run_as_pasted():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "readme_commands.py")],
+                            capture_output=True, text=True, timeout=1800)  # fmt: skip
+    assert result.returncode == 0, (result.stdout[-4000:], result.stderr[-4000:])
+    assert "Traceback" not in result.stderr, result.stderr[-4000:]

@@ -168,3 +168,27 @@ def test_cli_render_writes_a_set_and_fails_on_missing_input(tmp_path, capsys):
     assert manifest["tracks"][0]["kit"] == "fluidr3-jazz"
     assert main(["render", str(tmp_path / "nope"), "--kit", "x", "--out", str(tmp_path)]) == 1
     assert "nope: no such file or folder" in capsys.readouterr().err
+
+
+def test_render_checks_its_kits_first_and_leaves_nothing_to_retry_into(tmp_path, capsys):
+    (tmp_path / "midi").mkdir()
+    for name in ("a", "b", "c"):
+        write_midi(tmp_path / "midi" / f"{name}.mid", [(0, 36, 100), (1, 38, 100)])
+    out = tmp_path / "set"
+    args = ["render", str(tmp_path / "midi"), "--out", str(out), "-q"]
+    assert main([*args, "--kit", "no-such-kit"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no-such-kit" in err[0]  # once, not once per MIDI file
+    assert not out.exists()
+    assert main([*args, "--kit", "fluidr3-jazz", "--fallback", "nor-this-one"]) == 1
+    assert "nor-this-one" in capsys.readouterr().err and not out.exists()
+    assert main([*args, "--kit", "fluidr3-jazz"]) == 0  # the retry needs no --overwrite
+    assert len(json.loads((out / "render.json").read_text())["tracks"]) == 3
+
+
+def test_a_render_where_every_track_fails_writes_no_set(tmp_path, capsys):
+    (tmp_path / "bad.mid").write_bytes(b"not midi")
+    out = tmp_path / "set"
+    assert main(["render", str(tmp_path / "bad.mid"), "--kit", "fluidr3-jazz", "--out",
+                 str(out)]) == 1  # fmt: skip
+    assert not out.exists()

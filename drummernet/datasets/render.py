@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -196,7 +197,9 @@ def render_set(
     """Render ``jobs`` into ``out_dir`` and write its ``render.json``.
 
     Tracks that fail (unreadable MIDI, no drum notes, a broken kit) are listed
-    under ``"failed"`` with the reason; the others are still rendered. A track is
+    under ``"failed"`` with the reason; the others are still rendered. A kit that
+    is not installed is an error before anything is written; when no track could be
+    rendered, no ``render.json`` is written (and a folder this call made is removed). A track is
     the same whatever ``workers`` is: its randomness comes from ``seed`` and its name.
     ``progress`` wraps the iterator of results (e.g. ``tqdm``).
     """
@@ -204,6 +207,9 @@ def render_set(
     manifest_path = out_dir / RENDER_MANIFEST
     if manifest_path.exists() and not overwrite:
         raise DrummerNetError(f"{out_dir} already holds a rendered set (use --overwrite)")
+    for name in dict.fromkeys([*(job.kit for job in jobs), *fallbacks]):
+        get_kit(name)  # a kit that is not installed fails once, before anything is written
+    created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -224,7 +230,10 @@ def render_set(
         "tracks": [r for r in results if "error" not in r],
         "failed": [r for r in results if "error" in r],
     }
-    write_text(manifest_path, json.dumps(manifest, indent=1) + "\n")
+    if manifest["tracks"]:
+        write_text(manifest_path, json.dumps(manifest, indent=1) + "\n")
+    elif created:  # nothing rendered: no set, and no folder, is left behind to retry into
+        shutil.rmtree(out_dir, ignore_errors=True)
     return manifest
 
 

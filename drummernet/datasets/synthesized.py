@@ -103,12 +103,14 @@ class Performance:
 
 
 def read_performances(
-    inputs: Sequence[str | Path], split: str | None = None
+    inputs: Sequence[str | Path], split: str | None = None, progress: Callable | None = None
 ) -> tuple[list[Performance], list[Skipped]]:
     """The drum performances of the MIDI files of ``inputs`` (see
-    :func:`~drummernet.datasets.render.midi_files`) and the files left out."""
+    :func:`~drummernet.datasets.render.midi_files`) and the files left out.
+    ``progress`` wraps the iterator of files (``progress(files, total=n)``, e.g. tqdm)."""
     performances, skipped = [], []
-    for path, name in midi_files(inputs, split):
+    files = midi_files(inputs, split)
+    for path, name in progress(files, total=len(files)) if progress else files:
         try:
             hits = tuple(read_drum_midi(path))
         except MidiError as exc:
@@ -197,13 +199,14 @@ class SynthesizedSegments(torch.utils.data.Dataset):
         voicing: Voicing = NO_VOICING,
         crashes: float | None = None,
         levels_db: tuple[float, float] = LEVEL_RANGE_DB,
+        progress: Callable | None = None,
     ) -> None:
         if not kits:
             raise DrummerNetError("no kit given to render the warm-start data with")
         if midi and all(isinstance(m, Performance) for m in midi):
             self.performances, self.skipped = list(midi), []
         else:
-            self.performances, self.skipped = read_performances(midi, split)
+            self.performances, self.skipped = read_performances(midi, split, progress)
         loaded = [k if isinstance(k, Kit) else get_kit(k) for k in kits]
         fallbacks = default_fallbacks()
         self.candidates: dict[str, list[Kit]] = {}

@@ -9,7 +9,7 @@ skipped and reported.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +77,7 @@ class UnlabeledSegments(torch.utils.data.Dataset):
     silence_db : files whose peak is below this (dBFS) are skipped
     length : number of items per epoch
     workers : threads decoding files into the cache
+    progress : wraps the iterator of decoded files (``progress(it, total=n)``, e.g. tqdm)
     """
 
     def __init__(
@@ -89,6 +90,7 @@ class UnlabeledSegments(torch.utils.data.Dataset):
         length: int = 10000,
         seed: int = 0,
         workers: int = 4,
+        progress: Callable | None = None,
     ) -> None:
         self.segment = round(seconds * sample_rate)
         self.length, self.seed = length, seed
@@ -105,7 +107,8 @@ class UnlabeledSegments(torch.utils.data.Dataset):
         threshold = 10 ** (silence_db / 20)
         files = find_audio_files(paths)
         with ThreadPoolExecutor(max(1, workers)) as pool:  # libsndfile releases the GIL
-            decoded = list(pool.map(lambda p: _cached(p, cache, sample_rate), files))
+            decoded = pool.map(lambda p: _cached(p, cache, sample_rate), files)
+            decoded = list(progress(decoded, total=len(files)) if progress else decoded)
         for path, (y, error) in zip(files, decoded, strict=True):
             if y is None:
                 self.skipped.append(Skipped(path, str(error).removeprefix(f"{path}: ")))

@@ -230,7 +230,7 @@ def format_ablation(report: dict) -> str:
     for variant, row in variants.items():
         cells = [f"{row['datasets'][n]:.3f}" if n in row["datasets"] else "-" for n in names]
         reported = f"{row['paper_reported']:.3f}" if row["paper_reported"] else "-"
-        items = str(row["trained_items"] or "?")
+        items = "?" if row["trained_items"] is None else str(row["trained_items"])
         cells = [variant, row["preset"], items, *cells, f"{row['mean']:.3f}", reported]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

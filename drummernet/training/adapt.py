@@ -49,6 +49,7 @@ from __future__ import annotations
 import copy
 import datetime
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -271,12 +272,30 @@ def adapt(
     say: Callable[[str], None] = lambda line: None,
 ) -> dict:
     """Adapt a copy of ``model`` (and, by default, a kit) to ``audio_paths`` and save
-    it to ``out_path`` (the fitted kit to :func:`kit_folder_of` it).
+    it to ``out_path`` (the fitted kit to :func:`kit_folder_of` it, a model card to
+    ``out_path`` with ``.md``).
 
     Returns a summary: held-back losses before and after, steps run, files used,
     the fitted components, time. ``out_path`` must not be the file the model was
-    loaded from. ``say`` receives one line per stage.
+    loaded from. ``say`` receives one line per stage. A folder of one-shots given as
+    ``kit_folder`` is built into a kit in a temporary folder, removed afterwards.
     """
+    with tempfile.TemporaryDirectory(prefix="drummernet-user-kit-") as scratch:
+        return _adapt(model, audio_paths, out_path, kit_folder, options, model_path, say,
+                      Path(scratch))  # fmt: skip
+
+
+def _adapt(
+    model: AnalysisNetwork,
+    audio_paths: Sequence[str | Path],
+    out_path: str | Path,
+    kit_folder: str | Path | None,
+    options: AdaptOptions | None,
+    model_path: str,
+    say: Callable[[str], None],
+    scratch: Path,
+) -> dict:
+    """:func:`adapt`, building a user's plain folder of one-shots in ``scratch``."""
     options = options or AdaptOptions()
     out_path = Path(out_path)
     if model_path and out_path.resolve() == Path(model_path).resolve():
@@ -290,7 +309,7 @@ def adapt(
     if options.fit_kit and kit_path.exists() and not _is_fitted_kit(kit_path):
         raise DrummerNetError(f"{kit_path}: exists and is not a kit adapt fitted; move it away")
     start = time.monotonic()
-    user_kit = _user_kit(kit_folder, out_path.parent) if kit_folder is not None else None
+    user_kit = _user_kit(kit_folder, scratch) if kit_folder is not None else None
     candidates, notes = starting_kits(model, user_kit)
     say(f"transcribing {len(used)} file(s) with the starting model")
     onsets = transcribed_onsets(model, train_parts)

@@ -350,6 +350,16 @@ def _data_parallel(model: AnalysisNetwork, device: torch.device, world: int) -> 
     return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
 
 
+def _bar(options: TrainOptions, desc: str, unit: str) -> Callable | None:
+    """A progress bar for a step before training (None when ``options.progress`` is off
+    or on a rank other than 0)."""
+    if not options.progress or int(os.environ.get("RANK", 0)):
+        return None
+    from tqdm import tqdm
+
+    return lambda it, total: tqdm(it, total=total, desc=desc, unit=unit, leave=False)
+
+
 def _segments(
     config: Config, options: TrainOptions, out: Path
 ) -> UnlabeledSegments | SynthesizedSegments:
@@ -366,6 +376,7 @@ def _segments(
             components=config.components,
             voicing=Voicing(*options.voicing, families=options.voicing_families),
             crashes=options.crashes,
+            progress=_bar(options, "reading MIDI", "file"),
         )
     return UnlabeledSegments(
         options.data,
@@ -375,6 +386,7 @@ def _segments(
         seed=options.seed,
         length=2**62,
         workers=max(4, options.workers),
+        progress=_bar(options, "decoding audio", "file"),
     )
 
 
