@@ -683,9 +683,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_peak_picking_options(p)
     p.add_argument(
         "--quantize",
-        choices=list(GRIDS),
-        help="snap MIDI notes to this grid over the tracked beats (t: triplets; default: "
-        "exact times); the score (musicxml) always uses a grid, 1/16 unless given",
+        choices=[*GRIDS, "auto"],
+        help="snap MIDI notes to this grid over the tracked beats (t: triplets; auto: each "
+        "bar on 1/16 or 1/8t, the one its notes lie on; default: exact times); the score "
+        "(musicxml) always uses a grid, 1/16 unless given",
     )
     p.add_argument(
         "--time-signature",

@@ -1,17 +1,18 @@
 """Draw the README's pictures of the musician outputs from the shipped example loop.
 
-    pip install verovio            # engraves the MusicXML score (LGPL; not a dependency)
-    python scripts/readme_pictures.py [--out docs/images]
+    python scripts/readme_pictures.py [--out docs/images]   # needs make system-deps
 
-Writes ``score.png`` (the first bars of the drum score, engraved by Verovio from the
-MusicXML that ``transcribe --format musicxml`` writes), ``page.png`` (the HTML page
-in headless Chromium) and ``midi-grid.png`` (the quantized MIDI's notes over its
-tempo map, read back with mido).
+Writes ``score.png`` (the first bars of the drum score, engraved by MuseScore 3 from
+the MusicXML that ``transcribe --format musicxml`` writes), ``shuffle.png`` (a
+shuffle of the Groove MIDI Dataset written with ``--quantize auto``), ``page.png``
+(the HTML page in headless Chromium) and ``midi-grid.png`` (the quantized MIDI's
+notes over its tempo map, read back with mido).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import tempfile
@@ -23,7 +24,11 @@ from drummernet.transcription import transcribe
 from drummernet.transcription.files import write_outputs
 from drummernet.transcription.outputs import TICKS_PER_BEAT, OutputOptions, output_paths
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "drummernet" / "examples" / "gmd-rock-100bpm.flac"
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "drummernet" / "examples" / "gmd-rock-100bpm.flac"
+GMD = ROOT.parent / "shared" / "data" / "groove-midi"
+#: A shuffle of the GMD *train* split (pictures choose nothing; validation has none).
+SHUFFLE = "drummer8/session1/20_rock-shuffle_112_beat_4-4.mid"
 
 
 def screenshot(url: str, target: Path, width: int, height: int) -> None:
@@ -35,19 +40,44 @@ def screenshot(url: str, target: Path, width: int, height: int) -> None:
                    check=True, capture_output=True, timeout=120)  # fmt: skip
 
 
-def score_picture(musicxml: Path, target: Path, work: Path) -> None:
-    import verovio
+def score_picture(musicxml: Path, target: Path, work: Path, height: int = 380) -> None:
+    """The first systems of the score as MuseScore 3 engraves it (``mscore3 -o``: the
+    client a drummer opens it in), cropped to ``height`` pixels of content."""
+    import numpy as np
+    from PIL import Image
 
-    toolkit = verovio.toolkit()
-    toolkit.setOptions({"pageWidth": 2400, "pageHeight": 900, "scale": 40, "footer": "none",
-                        "header": "none", "adjustPageHeight": True})  # fmt: skip
-    toolkit.loadFile(str(musicxml))
-    svg = work / "score.svg"
-    svg.write_text(toolkit.renderToSVG(1))
-    page = work / "score.html"
-    page.write_text(f'<html><body style="margin:0;background:#fff"><img src="{svg.name}" '
-                    'style="width:1200px"></body></html>')  # fmt: skip
-    screenshot(page.as_uri(), target, 1200, 420)
+    mscore = shutil.which("mscore3") or shutil.which("musescore3")
+    if mscore is None:
+        raise SystemExit("MuseScore 3 is needed (make system-deps installs it)")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(work)}
+    png = work / f"{musicxml.stem}.png"
+    subprocess.run([mscore, "-r", "110", "-o", str(png), str(musicxml)], check=True,
+                   capture_output=True, timeout=300, env=env)  # fmt: skip
+    drawn = Image.open(work / f"{musicxml.stem}-1.png").convert("RGBA")  # transparent
+    page = Image.alpha_composite(Image.new("RGBA", drawn.size, "white"), drawn).convert("L")
+    ink = np.flatnonzero((np.asarray(page) < 200).any(axis=1))
+    cols = np.flatnonzero((np.asarray(page) < 200).any(axis=0))
+    top, left, right = max(0, ink[0] - 20), max(0, cols[0] - 20), cols[-1] + 20
+    page.crop((left, top, right, min(page.height, top + height))).save(target)
+
+
+def shuffle_picture(target: Path, work: Path) -> str:
+    """A shuffle from the Groove MIDI Dataset (rendered through a shipped kit),
+    transcribed and written with ``--quantize auto``, engraved as :func:`score_picture`."""
+    from drummernet.datasets.midi import read_drum_midi
+    from drummernet.datasets.render import render_hits
+    from drummernet.kits.library import get_kit
+
+    if not (GMD / SHUFFLE).is_file():
+        raise SystemExit(f"the shuffle picture needs {GMD / SHUFFLE}")
+    hits = [h for h in read_drum_midi(GMD / SHUFFLE) if h.time < 14.0]
+    audio, _, _ = render_hits(hits, get_kit("fluidr3-standard"), tail_s=0.5)
+    result = transcribe(audio, sr=16000, check_mix=False)
+    result.source = "rock shuffle, 112 bpm (Groove MIDI Dataset)"
+    xml = work / "shuffle.musicxml"
+    write_outputs(result, {"musicxml": xml}, OutputOptions(quantize="auto"), None)
+    score_picture(xml, target, work)
+    return f"shuffle tempo {result.tempo:.1f} bpm"
 
 
 def midi_picture(midi: Path, target: Path) -> None:
@@ -91,9 +121,10 @@ def main() -> None:
         paths = output_paths(EXAMPLE, ["mid", "musicxml", "html", "wav"], work)
         write_outputs(result, paths, OutputOptions(quantize="1/16"), EXAMPLE)
         score_picture(paths["musicxml"], out / "score.png", work)
+        shuffle = shuffle_picture(out / "shuffle.png", work)
         screenshot(paths["html"].as_uri(), out / "page.png", 1280, 900)
         midi_picture(paths["mid"], out / "midi-grid.png")
-    print(f"tempo {result.tempo:.2f} bpm; pictures in {out}")
+    print(f"tempo {result.tempo:.2f} bpm; {shuffle}; pictures in {out}")
 
 
 if __name__ == "__main__":

@@ -89,13 +89,13 @@ def test_example_loop_quantized_midi_lies_on_the_16th_grid_of_its_tempo(example,
     assert notes and all(tick % (TICKS_PER_BEAT // 4) == 0 for tick, _, _ in notes)
     period = 60 / example.tempo
     # The tempo map follows the drummer (who drifts by ~1 %, as the labels show) around 100 bpm.
-    tempos, tick = [], 0
-    for msg in mido.MidiFile(tmp_path / "q.mid").tracks[0]:
-        tick += msg.time
-        if msg.type == "set_tempo" and tick > 0:  # tick 0: the lead-in before the first beat
-            tempos.append(mido.tempo2bpm(msg.tempo))
+    tempos = [mido.tempo2bpm(msg.tempo) for msg in mido.MidiFile(tmp_path / "q.mid").tracks[0]
+              if msg.type == "set_tempo"]  # fmt: skip
     assert np.median(tempos) == pytest.approx(100.0, abs=1.0)
+    # the first tempo too: the silent lead-in is spread over whole beats (108 bpm before)
     assert all(abs(bpm - 100.0) < 2.0 for bpm in tempos)
+    # the file lasts as long as the audio, not until its last note
+    assert mido.MidiFile(tmp_path / "q.mid").length == pytest.approx(example.duration, abs=0.01)
     # ... and each note is the nearest grid point to an event of the transcription.
     events = np.array([e.time for e in example.events])
     assert all(np.min(np.abs(events - s)) <= period / 8 + 0.003 for _, s, _ in notes)
@@ -226,7 +226,7 @@ def test_cli_writes_every_musician_output_and_an_index_for_a_batch(tmp_path):
         assert len(resynth) == pytest.approx(len(original) * SAMPLE_RATE / orig_sr, abs=2)
         assert np.corrcoef(pair[:, 1], resynth)[0, 1] > 0.99  # the right side is the re-synthesis
         page = (out / f"{name}.html").read_text()
-        assert "data:audio/flac;base64," in page and "data:image/png;base64," in page
+        assert page.count("data:audio/ogg;base64,") == 2 and '<canvas id="roll"' in page
         assert f'href="{name}.mid"' in page and f'href="{name}.musicxml"' in page
         signatures = [m.numerator for m in mido.MidiFile(out / f"{name}.mid")
                       if m.type == "time_signature"]  # fmt: skip
@@ -280,10 +280,58 @@ def test_html_page_renders_in_headless_chromium(example, tmp_path):
     pixels = matplotlib.image.imread(shot)[..., :3]
     assert pixels.shape[:2] == (900, 1280)
     assert pixels.std() > 0.05  # not a blank page
-    # the piano roll's colours (tab10 blue, orange, green) were drawn, i.e. the image loaded
+    # the piano roll's colours (tab10 blue, orange, green) were drawn by the page's script
     for colour in ((0.12, 0.47, 0.71), (1.0, 0.5, 0.05), (0.17, 0.63, 0.17)):
         near = np.all(np.abs(pixels - colour) < 0.08, axis=-1)
         assert near.sum() > 30, colour
+
+
+def _dump_dom(url: str) -> str:
+    """The page's DOM after its scripts ran, as headless Chromium serialises it."""
+    done = subprocess.run([BROWSER, "--headless", "--no-sandbox", "--disable-gpu",
+                           "--disable-background-networking", "--window-size=1280,900",
+                           "--virtual-time-budget=3000", "--dump-dom", url],
+                          check=True, capture_output=True, text=True, timeout=120)  # fmt: skip
+    return done.stdout
+
+
+@pytest.mark.skipif(
+    not BROWSER and not os.environ.get("DRUMMERNET_REQUIRE_BROWSER"),
+    reason="needs Chromium (make system-deps installs it)",
+)
+def test_the_roll_zooms_and_scrolls_in_headless_chromium(example, tmp_path):
+    import re
+
+    from drummernet.transcription.files import write_outputs
+    from drummernet.transcription.outputs import output_paths
+
+    assert BROWSER, "DRUMMERNET_REQUIRE_BROWSER is set but Chromium is not installed"
+    paths = output_paths(EXAMPLE, ["html"], tmp_path)
+    write_outputs(example, paths, OutputOptions(), EXAMPLE)
+    whole = re.search(r'data-view="([\d.]+),([\d.]+)"', _dump_dom(paths["html"].as_uri()))
+    assert whole, "the page's script did not draw the roll"
+    assert float(whole[1]) == 0 and float(whole[2]) == pytest.approx(example.duration, abs=0.05)
+    zoomed = re.search(r'data-view="([\d.]+),([\d.]+)"',
+                       _dump_dom(paths["html"].as_uri() + "#t=4&zoom=4"))  # fmt: skip
+    assert zoomed, "the page's script did not draw the roll"
+    start, end = float(zoomed[1]), float(zoomed[2])
+    assert start == pytest.approx(4.0, abs=0.05)  # scrolled to 4 s ...
+    assert end - start == pytest.approx(example.duration / 4, rel=0.05)  # ... 4 times closer
+
+
+def test_a_five_minute_page_is_small(tmp_path):
+    """Both players of a 5-minute page (Ogg/Opus) and its roll's data: under 3 MB."""
+    from drummernet.transcription.page import write_html
+
+    rng = np.random.default_rng(0)
+    beats = np.arange(0.5, 300, 0.5)
+    result = pattern(beats, duration=300.0)
+    audio = (rng.standard_normal(300 * SAMPLE_RATE) * np.exp(-((np.arange(300 * SAMPLE_RATE)
+             % 8000) / 800.0))).astype(np.float32) * 0.5  # fmt: skip
+    write_html(result, tmp_path / "long.html", audio, audio[::-1].copy())
+    page = (tmp_path / "long.html").read_text()
+    assert page.count("data:audio/ogg;base64,") == 2
+    assert (tmp_path / "long.html").stat().st_size < 3_000_000
 
 
 @settings(max_examples=60, deadline=None)
@@ -332,3 +380,69 @@ def test_outputs_are_readable_by_others_as_the_umask_allows(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "page.html").stat().st_mode & 0o777 == 0o644
+
+
+def test_musescore_plays_the_score_as_a_drum_kit(example, tmp_path):
+    """MuseScore 3 (Debian musescore3) opens the MusicXML as a drum set: converted to
+    MIDI, every written note plays on channel 10 with the General MIDI key of its drum."""
+    mscore = shutil.which("mscore3") or shutil.which("musescore3")
+    if mscore is None:
+        pytest.skip("needs MuseScore 3 (Debian musescore3; make system-deps installs it)")
+    example.to_musicxml(tmp_path / "s.musicxml")
+    text = (tmp_path / "s.musicxml").read_text()
+    assert "Music21" not in text and text.count("<midi-unpitched>") == len(STAFF)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(tmp_path)}
+    done = subprocess.run([mscore, "-o", str(tmp_path / "s.mid"), str(tmp_path / "s.musicxml")],
+                          env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0 and (tmp_path / "s.mid").is_file(), done.stderr[-2000:]
+    played = [(m.channel, m.note) for m in mido.MidiFile(tmp_path / "s.mid")
+              if m.type == "note_on" and m.velocity > 0]  # fmt: skip
+    written = score_notes(example, OutputOptions("1/16"))
+    assert {channel for channel, _ in played} == {9}  # channel 10, counted from 0
+    assert sorted(note for _, note in played) == sorted(GM_NOTES[c] for _, _, c in written)
+
+
+def test_a_lead_in_is_spread_over_whole_beats_only_before_the_music():
+    from drummernet.transcription.beats import even_lead_in
+
+    times = np.array([0.0, 0.555, 1.157, 1.759, 2.362, 2.964])
+    spread = even_lead_in(times, 0.602, music=2.35)
+    np.testing.assert_allclose(spread[:5], np.linspace(0, 2.362, 5))  # 101.6 bpm, not 108
+    np.testing.assert_array_equal(spread[4:], times[4:])
+    # music from the start: its beats are never moved
+    np.testing.assert_array_equal(even_lead_in(times, 0.602, music=0.5), times)
+
+
+def test_auto_grid_puts_a_shuffle_on_triplets_and_a_straight_bar_on_16ths():
+    from drummernet.transcription.beats import quantize
+
+    straight = np.array([0.0, 0.51, 1.0, 1.24, 1.49, 2.02, 2.5, 3.0, 3.74])  # bar 1
+    shuffle = 4 + np.array([0.0, 0.68, 1.0, 1.65, 2.01, 2.67, 3.0, 3.66])  # bar 2, swung 8ths
+    snapped = quantize(np.concatenate([straight, shuffle]), "auto")
+    np.testing.assert_allclose(snapped[: len(straight)], quantize(straight, "1/16"))
+    np.testing.assert_allclose(snapped[len(straight) :], quantize(shuffle, "1/8t"))
+    # with a pickup of one beat, bars are counted from it
+    assert quantize(np.array([0.66, 1.5]), "auto", pickup=1)[0] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("bpm", [80, 96, 150])
+def test_sixteenth_note_grooves_are_counted_at_the_drummers_tempo(bpm):
+    """Kick on 1 and 3, snare on 2 and 4, hi-hat sixteenths: the beat a drummer counts,
+    not three sixteenths (4:3) nor the bar or the eighths (1:2, 2:1)."""
+    period = 60 / bpm
+    beats = np.arange(0.3, 30, period)
+    events = []
+    for j, t in enumerate(beats):
+        events.append(Event(t, "KD", "KD_KD", 0.9, 110) if j % 2 == 0
+                      else Event(t, "SD", "SD_SD", 0.8, 100))  # fmt: skip
+        if j % 4 == 3:
+            events.append(Event(t + period * 0.75, "KD", "KD_KD", 0.6, 80))  # a pickup kick
+        events += [Event(t + k * period / 4, "HH", "HH_CHH", 0.4 if k % 2 else 0.6, 70)
+                   for k in range(4)]  # fmt: skip
+    duration = beats[-1] + 1.0
+    acts = np.zeros((len(COMPONENTS), int(duration * FRAME_RATE) + 1), np.float32)
+    for e in events:
+        acts[COMPONENTS.index(e.component), round(e.time * FRAME_RATE)] += e.strength
+    result = Transcription(sorted(events, key=lambda e: e.time), acts, FRAME_RATE, COMPONENTS,
+                           duration, "groove.wav")  # fmt: skip
+    assert result.tempo == pytest.approx(bpm, rel=0.04)

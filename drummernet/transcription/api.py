@@ -77,7 +77,7 @@ class Transcription:
         """The tracked beats and bar lines (see :mod:`drummernet.transcription.beats`);
         the beats are tracked once, the bar lines placed for each ``beats_per_bar``."""
         if self._beats is None:
-            self._beats = track(self.activations, self.frame_rate, self.duration)
+            self._beats = track(self.activations, self.frame_rate, self.duration, self.components)
         return with_bars(
             self._beats, self.activations, self.frame_rate, self.components, beats_per_bar
         )

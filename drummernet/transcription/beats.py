@@ -29,6 +29,8 @@ from drummernet.errors import ConfigError
 
 #: Frame rate (Hz) of the onset envelope the tracker runs on.
 ENVELOPE_RATE = 100.0
+#: An onset of the envelope at least this share of its maximum: where the music starts.
+LOUD_ONSET = 0.3
 #: Tempo prior: log-normal around this tempo (bpm), one octave wide, as librosa.
 START_BPM, STD_OCTAVES = 120.0, 1.0
 #: How strongly beats keep to the tempo (librosa's default).
@@ -114,6 +116,141 @@ def local_periods(
     periods = np.clip(periods, global_period * 2**-0.5, global_period * 2**0.5)
     periods = median_filter(periods, size=5, mode="nearest")
     return np.interp(np.arange(len(envelope)), centres, periods)
+
+
+#: Tempo candidates: the autocorrelation's tempo times these ratios (the levels a
+#: drum pattern can be counted at), within :data:`TEMPO_RANGE` bpm.
+TEMPO_RATIOS = (1 / 2, 2 / 3, 3 / 4, 1.0, 4 / 3, 3 / 2, 2.0)
+TEMPO_RANGE = (40.0, 260.0)
+#: The drum families whose envelopes describe a candidate tempo.
+TEMPO_GROUPS: dict[str, tuple[str, ...]] = {
+    "KD": ("KD_KD",),
+    "SD": ("SD_SD",),
+    "HH": ("HH_CHH", "HH_OHH", "HH_PHH", "CY_RDC", "OT_TMB"),
+}
+#: The metrical level a drummer counts (issue 34): a logistic model over
+#: :func:`tempo_features`, ``feature: (mean, std, weight)``, fitted on Groove MIDI
+#: Dataset *train* performances through the FluidR3 kits (``bench/tempo_model.py``;
+#: its regularisation chosen on the validation performances).
+TEMPO_MODEL: dict[str, tuple[float, float, float]] = {
+    "HH_1": (0.124338, 0.182443, 0.328181),
+    "HH_1.5": (0.119375, 0.169386, 0.168378),
+    "HH_1.5_rel": (-0.200358, 0.169392, 0.282247),
+    "HH_1_rel": (-0.217258, 0.187995, 0.373094),
+    "HH_2": (0.146776, 0.15793, -0.00382),
+    "HH_2_rel": (-0.164554, 0.1573, 0.082831),
+    "HH_4": (0.124836, 0.13272, -0.094207),
+    "HH_4_rel": (-0.132761, 0.129978, 0.021497),
+    "KD_1": (0.059292, 0.134613, -0.046158),
+    "KD_1.5": (0.063279, 0.137886, -0.049381),
+    "KD_1.5_rel": (-0.176061, 0.16587, 0.100683),
+    "KD_1_rel": (-0.190852, 0.171958, 0.112754),
+    "KD_2": (0.090393, 0.148817, 0.178732),
+    "KD_2_rel": (-0.182145, 0.161378, 0.331135),
+    "KD_4": (0.10257, 0.141967, 0.397049),
+    "KD_4_rel": (-0.161759, 0.14167, 0.571327),
+    "KS_1": (0.100786, 0.14954, 0.225709),
+    "KS_1.5": (0.102091, 0.143006, -0.102925),
+    "KS_1.5_rel": (-0.158749, 0.147967, 0.004484),
+    "KS_1_rel": (-0.174149, 0.160133, 0.293166),
+    "KS_2": (0.118968, 0.139806, -0.135479),
+    "KS_2_rel": (-0.14847, 0.143243, -0.02773),
+    "KS_4": (0.108111, 0.124521, 0.104012),
+    "KS_4_rel": (-0.130093, 0.124365, 0.213484),
+    "SD_1": (0.069797, 0.112226, -0.1753),
+    "SD_1.5": (0.068163, 0.109179, -0.189832),
+    "SD_1.5_rel": (-0.139274, 0.120684, 0.044939),
+    "SD_1_rel": (-0.148603, 0.127184, 0.075266),
+    "SD_2": (0.083209, 0.111248, 0.33122),
+    "SD_2_rel": (-0.135836, 0.122006, 0.462766),
+    "SD_4": (0.086785, 0.106086, 0.099973),
+    "SD_4_rel": (-0.119179, 0.10955, 0.215192),
+    "all_1": (0.14197, 0.196938, 0.164357),
+    "all_1.5": (0.137122, 0.18183, 0.027163),
+    "all_1.5_rel": (-0.199901, 0.179287, 0.155419),
+    "all_1_rel": (-0.219353, 0.1991, 0.246451),
+    "all_2": (0.159374, 0.169773, -0.101911),
+    "all_2_rel": (-0.168182, 0.16833, 0.007129),
+    "all_4": (0.134403, 0.142779, -0.109561),
+    "all_4_rel": (-0.140727, 0.139431, 0.007944),
+    "octaves_from_110_sq": (0.44034, 0.435129, -1.332896),
+}
+
+
+def group_envelopes(
+    activations: np.ndarray, frame_rate: float, components: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """Onset envelopes (:func:`onset_envelope`) of all components (``all``), of each
+    :data:`TEMPO_GROUPS` family and of kick and snare together (``KS``)."""
+    index = {c: i for i, c in enumerate(components)}
+    envelopes = {"all": onset_envelope(activations, frame_rate)}
+    for name, members in TEMPO_GROUPS.items():
+        rows = [index[c] for c in members if c in index]
+        envelopes[name] = (onset_envelope(activations[rows], frame_rate) if rows
+                           else np.zeros_like(envelopes["all"]))  # fmt: skip
+    envelopes["KS"] = envelopes["KD"] + envelopes["SD"]
+    return envelopes
+
+
+def _autocorrelation(envelope: np.ndarray) -> np.ndarray:
+    """Autocorrelation of the mean-removed envelope, 1 at lag 0 (0 where flat)."""
+    x = envelope - envelope.mean()
+    full = np.fft.irfft(np.abs(np.fft.rfft(x, n=2 * len(x))) ** 2)[: len(x)]
+    return full / full[0] if full[0] > 0 else np.zeros_like(full)
+
+
+def _at(ac: np.ndarray, lag: float) -> float:
+    """``ac`` at a fractional lag (linear interpolation; 0 beyond its end)."""
+    low = int(lag)
+    if low + 1 >= len(ac):
+        return 0.0
+    return float(ac[low] + (lag - low) * (ac[low + 1] - ac[low]))
+
+
+def tempo_features(
+    autocorrelations: dict[str, np.ndarray], tempos: Sequence[float], rate: float = ENVELOPE_RATE
+) -> list[dict[str, float]]:
+    """What describes each of ``tempos`` (bpm) as the counted beat of a drum pattern:
+    each family's autocorrelation at one, two and four beats and at a dotted beat,
+    the same less its highest among the candidates (``_rel``), and the squared octave
+    distance from 110 bpm."""
+    rows = []
+    for tempo in tempos:
+        period = 60 * rate / tempo
+        row = {"octaves_from_110_sq": float(np.log2(tempo / 110.0) ** 2)}
+        for name, ac in autocorrelations.items():
+            for label, beats in (("1", 1.0), ("2", 2.0), ("4", 4.0), ("1.5", 1.5)):
+                row[f"{name}_{label}"] = _at(ac, period * beats)
+        rows.append(row)
+    for key in [k for k in rows[0] if k != "octaves_from_110_sq"] if rows else []:
+        highest = max(row[key] for row in rows)
+        for row in rows:
+            row[f"{key}_rel"] = row[key] - highest
+    return rows
+
+
+def tempo_candidates(envelopes: dict[str, np.ndarray], rate: float = ENVELOPE_RATE
+                     ) -> tuple[list[float], list[dict[str, float]]]:  # fmt: skip
+    """The candidate tempos (bpm) around :func:`estimate_tempo`'s
+    (:data:`TEMPO_RATIOS`, within :data:`TEMPO_RANGE`) and their :func:`tempo_features`."""
+    base = estimate_tempo(envelopes["all"], rate)
+    tempos = [base * r for r in TEMPO_RATIOS if TEMPO_RANGE[0] <= base * r <= TEMPO_RANGE[1]]
+    tempos = tempos or [base]
+    acs = {name: _autocorrelation(env) for name, env in envelopes.items()}
+    return tempos, tempo_features(acs, tempos, rate)
+
+
+def counted_tempo(
+    envelopes: dict[str, np.ndarray], rate: float = ENVELOPE_RATE, model=None
+) -> float:
+    """The tempo (bpm) a drummer counts: of :func:`tempo_candidates`, the one
+    :data:`TEMPO_MODEL` scores highest."""
+    model = TEMPO_MODEL if model is None else model
+    tempos, features = tempo_candidates(envelopes, rate)
+    if not model:
+        return estimate_tempo(envelopes["all"], rate)
+    scores = [sum(w * (f[k] - m) / s for k, (m, s, w) in model.items()) for f in features]
+    return tempos[int(np.argmax(scores))]
 
 
 def track_beats(envelope: np.ndarray, bpm: float, rate: float = ENVELOPE_RATE) -> np.ndarray:
@@ -220,20 +357,58 @@ class BeatGrid:
         return self.times[self.pickup :: self.beats_per_bar]
 
 
-def quantize(positions: np.ndarray, grid: str | Fraction | None) -> np.ndarray:
-    """Beat positions snapped to the nearest multiple of a grid step (``"1/16"`` ...)."""
+#: ``--quantize auto``: each bar on one of these grids, the one its notes lie on.
+AUTO_GRIDS = ("1/16", "1/8t")
+#: How far (beats) a note may lie from a grid point and still count as on it (``auto``).
+AUTO_WIDTH = 0.04
+
+
+def bar_index(positions: np.ndarray, pickup: int = 0, beats_per_bar: int = 4) -> np.ndarray:
+    """The bar (from 0) of each beat position: a pickup of ``pickup`` beats is bar 0."""
+    p = np.asarray(positions, dtype=float)
+    if pickup:
+        return np.where(p < pickup, 0, 1 + np.floor((p - pickup) / beats_per_bar)).astype(int)
+    return np.floor(p / beats_per_bar).astype(int)
+
+
+def quantize(
+    positions: np.ndarray, grid: str | Fraction | None, pickup: int = 0, beats_per_bar: int = 4
+) -> np.ndarray:
+    """Beat positions snapped to the nearest multiple of a grid step (``"1/16"`` ...).
+
+    ``"auto"`` snaps each bar (``pickup``, ``beats_per_bar``) to the grid of
+    :data:`AUTO_GRIDS` its notes lie on: the one with the most notes within about
+    :data:`AUTO_WIDTH` beats of a point (a Gaussian weight each), the straight one
+    on a tie; a shuffle's bars go to triplets and a straight groove's stay straight.
+    """
+    p = np.asarray(positions, dtype=float)
     if grid is None:
-        return np.asarray(positions, dtype=float)
-    step = float(grid_step(grid))
-    return np.round(np.asarray(positions, dtype=float) / step) * step
+        return p
+    if grid != "auto":
+        step = float(grid_step(grid))
+        return np.round(p / step) * step
+    snapped = {name: quantize(p, name) for name in AUTO_GRIDS}
+    fit = {name: np.exp(-0.5 * ((p - q) / AUTO_WIDTH) ** 2) for name, q in snapped.items()}
+    bars = bar_index(p, pickup, beats_per_bar)
+    out = snapped[AUTO_GRIDS[0]].copy()
+    for bar in np.unique(bars):
+        inside = bars == bar
+        scores = [fit[name][inside].sum() for name in AUTO_GRIDS]
+        best = AUTO_GRIDS[int(np.argmax(scores))]  # the first (straight) on a tie
+        out[inside] = snapped[best][inside]
+    return out
 
 
 def grid_step(grid: str | Fraction) -> Fraction:
-    """A ``--quantize`` value as a step in beats; :class:`ConfigError` if unknown."""
+    """A ``--quantize`` value as a step in beats (``auto``: the straight grid's, its
+    finest); :class:`ConfigError` if unknown."""
     if isinstance(grid, Fraction):
         return grid
+    if grid == "auto":
+        return GRIDS[AUTO_GRIDS[0]]
     if grid not in GRIDS:
-        raise ConfigError(f"unknown grid {grid!r} for --quantize; use {', '.join(GRIDS)}")
+        raise ConfigError(f"unknown grid {grid!r} for --quantize; use {', '.join(GRIDS)} "
+                          "or auto")  # fmt: skip
     return GRIDS[grid]
 
 
@@ -251,17 +426,21 @@ def _untracked(duration: float) -> BeatGrid:
     return BeatGrid(times, 120.0, duration, tracked=False)
 
 
-def track(activations: np.ndarray, frame_rate: float, duration: float) -> BeatGrid:
-    """The beats of a transcription's ``(K, frames)`` activations, bars not yet placed.
+def track(
+    activations: np.ndarray, frame_rate: float, duration: float, components: Sequence[str]
+) -> BeatGrid:
+    """The beats of a transcription's ``(K, frames)`` activations of ``components``,
+    bars not yet placed, at the tempo a drummer counts (:func:`counted_tempo`).
 
     The grid's beat 1 is the first tracked beat (extended back with the first
     period while one fits at least a quarter period after time 0); the time before
     it is beat 0, a lead-in of its own length.
     """
-    envelope = onset_envelope(activations, frame_rate)
+    envelopes = group_envelopes(activations, frame_rate, components)
+    envelope = envelopes["all"]
     beats = np.zeros(0)
     if np.count_nonzero(envelope > 0.05 * envelope.max(initial=0.0)) >= 4:
-        tempo = estimate_tempo(envelope)
+        tempo = counted_tempo(envelopes)
         beats = smooth_beats(track_beats(envelope, tempo) / ENVELOPE_RATE)
     if len(beats) < 4:
         return _untracked(duration)
@@ -277,7 +456,29 @@ def track(activations: np.ndarray, frame_rate: float, duration: float) -> BeatGr
     after = beats[-1] + last * np.arange(1, max(1, int((duration - beats[-1]) / last) + 2) + 1)
     times = np.concatenate([[0.0], before, beats, after])
     slope = np.polyfit(np.arange(len(beats)), beats, 1)[0]
-    return BeatGrid(times, 60.0 / slope, duration)
+    loud = np.flatnonzero(envelope > LOUD_ONSET * envelope.max())
+    music = loud[0] / ENVELOPE_RATE if len(loud) else duration
+    return BeatGrid(even_lead_in(times, first, music), 60.0 / slope, duration)
+
+
+def even_lead_in(
+    times: np.ndarray, period: float, music: float, tolerance: float = 0.02, most: int = 8
+) -> np.ndarray:
+    """Grid ``times`` whose lead-in (time 0 to the first tracked beat) keeps the tempo.
+
+    Time 0 is beat 0, so the first beat lasts as long as the lead-in, whatever the
+    tempo: 108 bpm before a 100 bpm groove whose first beat falls 47 ms early. Where
+    the first ``n`` beats (``n <= most``) end before the music starts (``music``, s)
+    and spreading them evenly gives a period within ``tolerance`` of ``period``, the
+    fewest such beats are spread evenly from 0; otherwise ``times`` is returned as it
+    is (the music's own beats are never moved).
+    """
+    for n in range(1, min(most, len(times) - 1) + 1):
+        if times[n] > music + 0.25 * period:
+            break
+        if abs(times[n] / n - period) <= tolerance * period:
+            return np.concatenate([np.linspace(0.0, times[n], n + 1)[:-1], times[n:]])
+    return times
 
 
 def with_bars(
@@ -313,5 +514,5 @@ def beat_grid(
 ) -> BeatGrid:
     """Track the beats of ``(K, frames)`` activations (:func:`track`) and place the
     bar lines (:func:`with_bars`)."""
-    grid = track(activations, frame_rate, duration)
+    grid = track(activations, frame_rate, duration, components)
     return with_bars(grid, activations, frame_rate, components, beats_per_bar)

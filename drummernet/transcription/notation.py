@@ -3,8 +3,10 @@
 Standard drum-kit notation on a five-line percussion staff: the hands in the
 upper voice (stems up), kick and pedal hi-hat in the lower voice (stems down),
 each drum on its usual line or space, cymbals and hi-hats with x note heads
-(open hi-hat: a circled x). Notes sit on the ``--quantize`` grid (1/16 unless
-told) over the tracked beats, bars follow the tracked bar lines and are numbered
+(open hi-hat: a circled x). A note lasts until the next one of its voice or the
+end of its beat, rests fill the rest, so no note crosses a beat. Notes sit on the
+``--quantize`` grid (1/16 unless told; ``auto``: straight or triplet per bar) over
+the tracked beats, bars follow the tracked bar lines and are numbered
 as a DAW numbers the bars of the MIDI file (a pickup before the first bar line is
 bar 1, in its own shorter time signature). MuseScore and other notation programs
 open the file.
@@ -12,11 +14,13 @@ open the file.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from drummernet.components import COMPONENT_NAMES, GM_NOTES
 from drummernet.fileio import atomic_write
 from drummernet.transcription.beats import grid_step
 from drummernet.transcription.outputs import DEFAULT_OPTIONS, OutputOptions, event_positions
@@ -53,11 +57,10 @@ def score_notes(
     drum per grid position. Bars are numbered as a DAW counts the MIDI file's bars:
     bar 1 starts at time 0 and is the pickup (``pickup``/4) when there is one."""
     grid = transcription.beat_grid(options.beats_per_bar)
-    step = grid_step(options.quantize or "1/16")
     positions = event_positions(transcription, grid, options.quantize or "1/16")
     notes = set()
     for position, event in zip(positions, transcription.events, strict=True):
-        beat = Fraction(round(position / float(step))) * step
+        beat = Fraction(float(position)).limit_denominator(96)  # a grid point, exactly
         bar, offset = bar_and_offset(beat, grid.pickup, grid.beats_per_bar)
         notes.add((bar, offset, event.component))
     return sorted(notes, key=lambda n: (n[0], n[1], n[2]))
@@ -69,6 +72,14 @@ def bar_and_offset(beat: Fraction, pickup: int, beats_per_bar: int) -> tuple[int
         return 1, beat
     full, offset = divmod(beat - pickup, beats_per_bar)
     return int(full) + (2 if pickup else 1), offset
+
+
+def bar_step(offsets: list[Fraction], default: Fraction) -> Fraction:
+    """The grid step of one bar: a triplet eighth where a note lies on a triplet
+    (``--quantize auto`` puts a shuffle's bars there), else ``default``."""
+    if default.denominator % 3 == 0:
+        return default
+    return Fraction(1, 3) if any(o.denominator % 3 == 0 for o in offsets) else default
 
 
 def _written_value(gap: Fraction, step: Fraction) -> Fraction:
@@ -91,7 +102,10 @@ def _voice(hits: dict[Fraction, list[str]], bar_length: int, step: Fraction, up:
             unpitched.notehead = head
             heads.append(unpitched)
         sound = heads[0] if len(heads) == 1 else percussion.PercussionChord(heads)
-        sound.duration = duration.Duration(_written_value(following - offset, step))
+        # a note lasts until the next one or the end of its beat, whichever is first:
+        # rests after it, no note held across a beat (no ties), beams per beat
+        room = min(following, Fraction(math.floor(offset)) + 1) - offset
+        sound.duration = duration.Duration(_written_value(room, step))
         sound.stemDirection = "up" if up else "down"
         voice.insert(float(offset), sound)
     voice.makeRests(fillGaps=True, inPlace=True, timeRangeFromBarDuration=False)
@@ -99,7 +113,22 @@ def _voice(hits: dict[Fraction, list[str]], bar_length: int, step: Fraction, up:
     if end < bar_length:
         rest = note.Rest(quarterLength=bar_length - end)
         voice.insert(end, rest)
+    _bracket_per_beat(voice)
     return voice
+
+
+def _bracket_per_beat(voice) -> None:
+    """One tuplet bracket per beat: the triplets of each beat start and stop inside it
+    (music21 would otherwise draw a bracket across two beats)."""
+    beats: dict[int, list] = defaultdict(list)
+    for element in voice.notesAndRests:
+        if element.duration.tuplets:
+            beats[math.floor(element.offset)].append(element)
+    for group in beats.values():
+        for i, element in enumerate(group):
+            kind = "start" if i == 0 else "stop" if i == len(group) - 1 else None
+            for tuplet in element.duration.tuplets:
+                tuplet.type = kind if len(group) > 1 else "startStop"
 
 
 def to_score(transcription: Transcription, options: OutputOptions = DEFAULT_OPTIONS):
@@ -107,7 +136,7 @@ def to_score(transcription: Transcription, options: OutputOptions = DEFAULT_OPTI
     from music21 import clef, instrument, metadata, meter, note, stream, tempo
 
     grid = transcription.beat_grid(options.beats_per_bar)
-    step = grid_step(options.quantize or "1/16")
+    default_step = grid_step(options.quantize or "1/16")
     bars: dict[int, dict[bool, dict[Fraction, list[str]]]] = defaultdict(
         lambda: {True: defaultdict(list), False: defaultdict(list)}
     )
@@ -130,6 +159,8 @@ def to_score(transcription: Transcription, options: OutputOptions = DEFAULT_OPTI
         if voices is None:
             measure.append(note.Rest(quarterLength=length))
         else:
+            offsets = [o for up in (True, False) for o in voices[up]]
+            step = bar_step(offsets, default_step)
             for up in (True, False):
                 if voices[up]:
                     measure.insert(0, _voice(voices[up], length, step, up))
@@ -138,9 +169,70 @@ def to_score(transcription: Transcription, options: OutputOptions = DEFAULT_OPTI
     return score
 
 
+#: Where each component's sound is written, and back: (display step and octave, head).
+_WRITTEN = {(position, head): component for component, (position, head) in STAFF.items()}
+
+
+def instrument_id(component: str) -> str:
+    """The MusicXML id of a component's drum in the part: ``P1-I37`` (GM key + 1)."""
+    return f"P1-I{GM_NOTES[component] + 1}"
+
+
+def drum_kit_part(xml: bytes) -> bytes:
+    """MusicXML of a one-part score made a drum kit that notation programs play.
+
+    The part gets one ``<score-instrument>`` per drum (:data:`STAFF`), each played on
+    MIDI channel 10 with its General MIDI key (``<midi-unpitched>``, 1-based), and
+    every unpitched note names its drum (``<instrument id>``), found from its staff
+    position and note head; music21's single "Percussion" instrument and its default
+    composer ("Music21") are removed. MuseScore, Dorico, Sibelius and Finale then open
+    a drum set whose notes play the drums they show.
+    """
+    from xml.etree import ElementTree as ET
+
+    root = ET.fromstring(xml)
+    for creator in root.findall("identification/creator"):
+        if (creator.text or "").strip() == "Music21":
+            root.find("identification").remove(creator)  # type: ignore[union-attr]
+    score_part = root.find("part-list/score-part")
+    if score_part is None:
+        raise ValueError("not a score with a part")
+    for old in [*score_part.findall("score-instrument"), *score_part.findall("midi-instrument"),
+                *score_part.findall("midi-device")]:  # fmt: skip
+        score_part.remove(old)
+    for component in STAFF:
+        drum = ET.SubElement(score_part, "score-instrument", id=instrument_id(component))
+        ET.SubElement(drum, "instrument-name").text = COMPONENT_NAMES[component].capitalize()
+    for component in STAFF:
+        midi = ET.SubElement(score_part, "midi-instrument", id=instrument_id(component))
+        ET.SubElement(midi, "midi-channel").text = "10"
+        ET.SubElement(midi, "midi-unpitched").text = str(GM_NOTES[component] + 1)
+    for sound in root.iter("sound"):  # music21's instrument change at bar 1
+        for old in sound.findall("midi-instrument"):
+            sound.remove(old)
+    for element in root.iter("note"):
+        unpitched = element.find("unpitched")
+        if unpitched is None:
+            continue
+        position = unpitched.findtext("display-step", "") + unpitched.findtext("display-octave", "")
+        head = element.findtext("notehead", "normal").strip()
+        component = _WRITTEN[(position, head)]
+        after = [
+            i for i, child in enumerate(element) if child.tag in ("unpitched", "duration", "tie")
+        ]
+        element.insert(after[-1] + 1, ET.Element("instrument", id=instrument_id(component)))
+    ET.indent(root, space="  ")
+    declaration = xml[: xml.index(b"<score-partwise")]
+    return declaration + ET.tostring(root, encoding="unicode").encode()
+
+
 def write_musicxml(
     transcription: Transcription, path: str | Path, options: OutputOptions = DEFAULT_OPTIONS
 ) -> None:
-    """Write the drum score of :func:`to_score` as uncompressed MusicXML."""
+    """Write the drum score of :func:`to_score` as uncompressed MusicXML, a drum kit
+    part (:func:`drum_kit_part`)."""
+    from music21.musicxml.m21ToXml import GeneralObjectExporter
+
     score: music21.stream.Score = to_score(transcription, options)
-    atomic_write(path, lambda p: score.write("musicxml", fp=str(p)))
+    xml = drum_kit_part(GeneralObjectExporter(score).parse())
+    atomic_write(path, lambda p: Path(p).write_bytes(xml))

@@ -64,7 +64,9 @@ DEFAULT_OPTIONS = OutputOptions()
 def event_positions(transcription: Transcription, grid: BeatGrid, step: str | None) -> np.ndarray:
     """Each event's beat position (quarter notes from time 0), snapped to ``step``."""
     times = np.array([e.time for e in transcription.events], dtype=float)
-    return quantize(grid.position(times), step) if len(times) else times
+    if not len(times):
+        return times
+    return quantize(grid.position(times), step, grid.pickup, grid.beats_per_bar)
 
 
 def _tempo_map(grid: BeatGrid, last_beat: int) -> list[tuple[int, mido.MetaMessage]]:
@@ -86,7 +88,8 @@ def _tempo_map(grid: BeatGrid, last_beat: int) -> list[tuple[int, mido.MetaMessa
 def write_midi(
     transcription: Transcription, path: str | Path, options: OutputOptions = DEFAULT_OPTIONS
 ) -> None:
-    """A type-0 MIDI file: one note per event on channel 10, tempo map from the beats.
+    """A type-0 MIDI file: one note per event on channel 10, tempo map from the beats,
+    as long as the audio (its end of track at the audio's last sample).
 
     Two events of one drum that quantization puts on the same tick become one note
     (the louder)."""
@@ -97,7 +100,8 @@ def write_midi(
         key = (int(tick), GM_NOTES[e.component])
         notes[key] = max(notes.get(key, 0), e.velocity)
     length = round(NOTE_BEATS * TICKS_PER_BEAT)
-    last = int(max((t for t, _ in notes), default=0) + length) // TICKS_PER_BEAT
+    end = round(float(grid.position(transcription.duration)) * TICKS_PER_BEAT)
+    last = max(int(max((t for t, _ in notes), default=0) + length), end) // TICKS_PER_BEAT
     timeline: list[tuple[int, int, mido.Message | mido.MetaMessage]] = [
         (tick, 0, message) for tick, message in _tempo_map(grid, last)
     ]
@@ -110,6 +114,8 @@ def write_midi(
     for tick, _, message in timeline:
         track.append(message.copy(time=tick - previous))
         previous = tick
+    # the file lasts as long as the audio (a DAW's region, a player's length)
+    track.append(mido.MetaMessage("end_of_track", time=max(0, end - previous)))
     midi = mido.MidiFile(type=0, ticks_per_beat=TICKS_PER_BEAT, tracks=[track])
     atomic_write(path, lambda p: midi.save(str(p)))
 
