@@ -50,6 +50,12 @@ def cmd_presets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_presets(sub: argparse._SubParsersAction) -> None:
+    """The ``presets`` command's arguments."""
+    p = sub.add_parser("presets", help="list the named configurations")
+    p.set_defaults(func=cmd_presets)
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     from drummernet.introspect import config_from
 
@@ -64,12 +70,38 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_config(sub: argparse._SubParsersAction) -> None:
+    """The ``config`` command's arguments."""
+    p = sub.add_parser("config", help="print a configuration as JSON (to edit and reuse)")
+    p.add_argument("source", nargs="?", default="paper", help="preset, config JSON or model file")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change one field (repeatable), e.g. --set activation=softmax",
+    )
+    p.add_argument("-o", "--output", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_config)
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     from drummernet.introspect import describe
 
     for label, value in describe(args.source):
         print(f"{label:>16}: {value}")
     return 0
+
+
+def _add_info(sub: argparse._SubParsersAction) -> None:
+    """The ``info`` command's arguments."""
+    p = sub.add_parser("info", help="describe a preset or a model file")
+    p.add_argument(
+        "source",
+        nargs="?",
+        help="preset, config JSON or model file (default: the shipped model)",
+    )
+    p.set_defaults(func=cmd_info)
 
 
 def cmd_selfcheck(args: argparse.Namespace) -> int:
@@ -86,6 +118,15 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
     )
     print("selfcheck passed" if check.passed else "selfcheck FAILED")
     return 0 if check.passed else 1
+
+
+def _add_selfcheck(sub: argparse._SubParsersAction) -> None:
+    """The ``selfcheck`` command's arguments."""
+    p = sub.add_parser("selfcheck", help="run synthesizer, loss and network on a test pattern")
+    p.add_argument("source", nargs="?", help="preset, config JSON or model file (default: "
+                   "the shipped model)")  # fmt: skip
+    p.add_argument("--seconds", type=float, default=2.0, help="length of the pattern (s)")
+    p.set_defaults(func=cmd_selfcheck)
 
 
 def cmd_kits_list(args: argparse.Namespace) -> int:
@@ -180,6 +221,43 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _add_kits(sub: argparse._SubParsersAction) -> None:
+    """The ``kits list, show and build`` command's arguments."""
+    kits = sub.add_parser("kits", help="drum kits: list, show, build").add_subparsers(
+        dest="kits_command", required=True, metavar="ACTION"
+    )
+    p = kits.add_parser("list", help="installed kits and the components each lacks")
+    p.set_defaults(func=cmd_kits_list)
+    p = kits.add_parser("show", help="one kit's samples, layers and fallbacks")
+    p.add_argument("kit", help="kit name or folder")
+    p.set_defaults(func=cmd_kits_show)
+    p = kits.add_parser("build", help="extract a kit from Hydrogen, SoundFont or WAV sources")
+    p.add_argument(
+        "source",
+        choices=["hydrogen", "soundfont", "folder", "system"],
+        help="kind of source; 'system' builds every kit found on this machine",
+    )
+    p.add_argument("path", nargs="?", help="drumkit folder, .sf2 file or folder of samples")
+    p.add_argument("--name", help="kit name (default: from the source)")
+    p.add_argument("--program", type=int, default=0, help="SoundFont preset (default: 0)")
+    p.add_argument(
+        "--bank",
+        type=int,
+        default=128,
+        help="SoundFont bank of the preset (default: 128, General MIDI drum kits; e.g. 0 "
+        "for a kit stored as a melodic preset, as the AVL Drumkits are)",
+    )
+    p.add_argument(
+        "--velocities",
+        type=int,
+        nargs="+",
+        default=[98],
+        help="SoundFont velocities to render, one layer each",
+    )
+    p.add_argument("--out", help="folder to write kits into (default: the user kit folder)")
+    p.set_defaults(func=cmd_kits_build)
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -211,6 +289,34 @@ def cmd_render(args: argparse.Namespace) -> int:
         f"into {args.out}; {len(manifest['failed'])} failed"
     )
     return 0 if tracks and not manifest["failed"] else 1
+
+
+def _add_render(sub: argparse._SubParsersAction) -> None:
+    """The ``render`` command's arguments."""
+    p = sub.add_parser("render", help="render drum MIDI through kits into labeled audio")
+    p.add_argument(
+        "inputs", nargs="+", help="MIDI files, folders of them, or a Groove MIDI Dataset folder"
+    )
+    p.add_argument("--kit", action="append", required=True, help="kit name or folder (repeatable)")
+    p.add_argument("--out", required=True, help="folder for the audio, labels and render.json")
+    p.add_argument(
+        "--split",
+        choices=GMD_SPLITS,
+        help="Groove MIDI Dataset split (a folder with info.csv only)",
+    )
+    p.add_argument("--limit", type=int, help="render only the first N tracks")
+    p.add_argument(
+        "--fallback",
+        action="append",
+        default=None,
+        help="kit that fills components the chosen kit lacks (default: fluidr3-standard)",
+    )
+    p.add_argument("--dry", action="store_true", help="no reverb, EQ, compression, noise, jitter")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=1, help="processes to render with")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing rendered set")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_render)
 
 
 def _transcribe_job(job: tuple) -> tuple[str, dict[str, int] | None, str | None, list[str]]:
@@ -343,6 +449,59 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     return 0 if failed == 0 and jobs else 1
 
 
+def _add_transcribe(sub: argparse._SubParsersAction) -> None:
+    """The ``transcribe`` command's arguments."""
+    p = sub.add_parser("transcribe", help="transcribe drum audio to MIDI, CSV, JSON and a plot")
+    p.add_argument("inputs", nargs="+", help="audio files, folders or glob patterns")
+    p.add_argument("--model", help="model file (default: the model shipped in the package)")
+    p.add_argument(
+        "--format",
+        nargs="+",
+        default=["mid"],
+        choices=FORMATS,
+        help="output formats (several allowed; default: mid): mid (tempo map from the "
+        "beats), csv, json, png (plot), musicxml (drum score), wav (re-synthesis through "
+        "--kit: NAME.resynth.wav), ab.wav (input left, re-synthesis right), html (a page "
+        "with players and a piano roll; an index.html for several files)",
+    )
+    p.add_argument("--out-dir", help="folder for the outputs (default: next to each input)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument(
+        "--classes",
+        default="paper",
+        choices=list(CLASS_SETS),
+        help="paper: KD SD HH; all: plus toms TT, cymbals CY, tambourine OT; components: 11",
+    )
+    _add_peak_picking_options(p)
+    p.add_argument(
+        "--quantize",
+        choices=[*GRIDS, "auto"],
+        help="snap MIDI notes to this grid over the tracked beats (t: triplets; auto: each "
+        "bar on 1/16 or 1/8t, the one its notes lie on; default: exact times); the score "
+        "(musicxml) always uses a grid, 1/16 unless given",
+    )
+    p.add_argument(
+        "--time-signature",
+        default="4/4",
+        type=_time_signature,
+        help="beats per bar of the MIDI and the score, N/4 (default 4/4)",
+    )
+    p.add_argument(
+        "--kit",
+        help="kit (name or folder) that plays the transcription back for wav, ab.wav "
+        "and html (default: fluidr3-standard)",
+    )
+    p.add_argument("--workers", type=int, default=1, help="processes for many files")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="threads per process (default: all cores, or cores / workers with --workers)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the final summary")
+    p.set_defaults(func=cmd_transcribe)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -395,6 +554,30 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    """The ``evaluate`` command's arguments."""
+    p = sub.add_parser("evaluate", help="score a model on annotated datasets (paper protocol)")
+    p.add_argument("datasets", nargs="+", help="dataset folders: rendered, MDB, IDMT, ENST")
+    p.add_argument("--model", help="model file (default: the model shipped in the package)")
+    p.add_argument(
+        "--classes", default="paper", choices=[c for c in CLASS_SETS if c != "components"]
+    )
+    p.add_argument("--tune-on", help="validation set to choose per-class thresholds on")
+    _add_peak_picking_options(p)
+    p.add_argument("--max-seconds", type=float, help="score only the start of each track")
+    p.add_argument("--baseline", choices=["nmfd"], help="score a classical baseline beside it")
+    p.add_argument(
+        "--baseline-tune-on",
+        help="validation set for the baseline's thresholds (default: --tune-on); lets the "
+        "model keep the thresholds stored in it",
+    )
+    p.add_argument(
+        "-o", "--output", action="append", default=[], help="write .json or .md (repeatable)"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_evaluate)
+
+
 def cmd_adapt(args: argparse.Namespace) -> int:
     from drummernet.training.adapt import AdaptOptions, adapt, adapt_per_file
     from drummernet.transcription.api import get_model
@@ -425,6 +608,31 @@ def cmd_adapt(args: argparse.Namespace) -> int:
         failed = failed or bool(summary["skipped"])
         print(_adapted_line(summary))
     return 1 if failed else 0
+
+
+def _add_adapt(sub: argparse._SubParsersAction) -> None:
+    """The ``adapt`` command's arguments."""
+    p = sub.add_parser("adapt", help="fit a model to your own recordings, without labels")
+    p.add_argument("audio", nargs="+", help="audio files, folders or glob patterns")
+    p.add_argument("--out", required=True,
+                   help="the adapted model file to write (its kit goes beside it, as NAME.kit/); "
+                   "with --per-file, the folder of one model and kit per file")  # fmt: skip
+    p.add_argument("--model", help="model to start from (default: the shipped model)")
+    p.add_argument("--kit", help="your own one-shots (a folder named by component, or a kit): "
+                   "the fitted kit starts from them")  # fmt: skip
+    p.add_argument("--per-file", action="store_true",
+                   help="fit one kit and one model per input file")  # fmt: skip
+    p.add_argument(
+        "--network-only",
+        action="store_true",
+        help="fit no kit; adapt the network alone, on your --kit as it is if given, "
+        "else on the model's training kits",
+    )
+    p.add_argument("--steps", type=int, default=100, help="optimizer steps (default 100)")
+    p.add_argument("--learning-rate", type=float, default=1e-4)
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_adapt)
 
 
 def _adapted_line(summary: dict) -> str:
@@ -465,6 +673,29 @@ def cmd_ablation(args: argparse.Namespace) -> int:
         rep.write_ablation(report, path)
         print(f"wrote {path}")
     return 0
+
+
+def _add_ablation(sub: argparse._SubParsersAction) -> None:
+    """The ``ablation`` command's arguments."""
+    p = sub.add_parser("ablation", help="the paper's Figure 8: F1 of models trained per ablation")
+    p.add_argument("datasets", nargs="+", help="annotated dataset folders")
+    p.add_argument(
+        "--models",
+        nargs="+",
+        required=True,
+        metavar="[VARIANT=]MODEL",
+        help="model files, e.g. paper=runs/paper/best.pt soft=runs/soft/best.pt",
+    )
+    p.add_argument("--max-seconds", type=float, help="score only the start of each track")
+    p.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        default=[],
+        help=".md, .json, or .png/.pdf/.svg for the figure (repeatable)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ablation)
 
 
 def _report_skipped(lines: list[str]) -> None:
@@ -539,175 +770,43 @@ def cmd_train(args: argparse.Namespace) -> int:
     return code
 
 
-def _add_peak_picking_options(p: argparse.ArgumentParser) -> None:
-    """The peak-picking overrides of transcribe and evaluate (applied by
-    :meth:`PeakPicking.with_overrides`)."""
-    p.add_argument("--delta", type=float, help="peak-picking threshold for every class")
-    p.add_argument(
-        "--threshold",
-        action="append",
-        default=[],
-        metavar="CLASS=DELTA",
-        help="threshold of one class, e.g. --threshold HH=0.3 (repeatable; the other "
-        "classes keep the model's tuned thresholds)",
-    )
-    p.add_argument(
-        "--strict-classes",
-        action="store_true",
-        help="each class from its own components only: drops what the model's tuning "
-        "added (e.g. its pedal-hat slot in HH)",
-    )
-    p.add_argument("--wait-s", dest="wait_s", type=float, help="minimum gap between onsets (s)")
-    p.add_argument("--floor", type=float, help="absolute activation below which a class is silent")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from drummernet import __version__
-    from drummernet.training.options import TrainOptions as d  # the defaults shown
-
-    parser = argparse.ArgumentParser(
-        prog="drummernet", description="Unsupervised drum transcription (DrummerNet)."
-    )
-    parser.add_argument("--version", action="version", version=f"drummernet {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("presets", help="list the named configurations")
-    p.set_defaults(func=cmd_presets)
-
-    p = sub.add_parser("config", help="print a configuration as JSON (to edit and reuse)")
-    p.add_argument("source", nargs="?", default="paper", help="preset, config JSON or model file")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="change one field (repeatable), e.g. --set activation=softmax",
-    )
-    p.add_argument("-o", "--output", help="write to this file instead of stdout")
-    p.set_defaults(func=cmd_config)
-
-    p = sub.add_parser("info", help="describe a preset or a model file")
-    p.add_argument(
-        "source",
-        nargs="?",
-        help="preset, config JSON or model file (default: the shipped model)",
-    )
-    p.set_defaults(func=cmd_info)
-
-    p = sub.add_parser("selfcheck", help="run synthesizer, loss and network on a test pattern")
-    p.add_argument("source", nargs="?", help="preset, config JSON or model file (default: "
-                   "the shipped model)")  # fmt: skip
-    p.add_argument("--seconds", type=float, default=2.0, help="length of the pattern (s)")
-    p.set_defaults(func=cmd_selfcheck)
-
-    kits = sub.add_parser("kits", help="drum kits: list, show, build").add_subparsers(
-        dest="kits_command", required=True, metavar="ACTION"
-    )
-    p = kits.add_parser("list", help="installed kits and the components each lacks")
-    p.set_defaults(func=cmd_kits_list)
-    p = kits.add_parser("show", help="one kit's samples, layers and fallbacks")
-    p.add_argument("kit", help="kit name or folder")
-    p.set_defaults(func=cmd_kits_show)
-    p = kits.add_parser("build", help="extract a kit from Hydrogen, SoundFont or WAV sources")
-    p.add_argument(
-        "source",
-        choices=["hydrogen", "soundfont", "folder", "system"],
-        help="kind of source; 'system' builds every kit found on this machine",
-    )
-    p.add_argument("path", nargs="?", help="drumkit folder, .sf2 file or folder of samples")
-    p.add_argument("--name", help="kit name (default: from the source)")
-    p.add_argument("--program", type=int, default=0, help="SoundFont preset (default: 0)")
-    p.add_argument(
-        "--bank",
-        type=int,
-        default=128,
-        help="SoundFont bank of the preset (default: 128, General MIDI drum kits; e.g. 0 "
-        "for a kit stored as a melodic preset, as the AVL Drumkits are)",
-    )
-    p.add_argument(
-        "--velocities",
-        type=int,
-        nargs="+",
-        default=[98],
-        help="SoundFont velocities to render, one layer each",
-    )
-    p.add_argument("--out", help="folder to write kits into (default: the user kit folder)")
-    p.set_defaults(func=cmd_kits_build)
-
-    p = sub.add_parser("render", help="render drum MIDI through kits into labeled audio")
-    p.add_argument(
-        "inputs", nargs="+", help="MIDI files, folders of them, or a Groove MIDI Dataset folder"
-    )
-    p.add_argument("--kit", action="append", required=True, help="kit name or folder (repeatable)")
-    p.add_argument("--out", required=True, help="folder for the audio, labels and render.json")
+def _add_warm_start_arguments(p: argparse.ArgumentParser) -> None:
+    """``train``'s options of ``--objective inverse`` (the MIDI and how it is voiced)."""
     p.add_argument(
         "--split",
         choices=GMD_SPLITS,
-        help="Groove MIDI Dataset split (a folder with info.csv only)",
+        help="with --objective inverse: the Groove MIDI Dataset split to use",
     )
-    p.add_argument("--limit", type=int, help="render only the first N tracks")
     p.add_argument(
-        "--fallback",
-        action="append",
-        default=None,
-        help="kit that fills components the chosen kit lacks (default: fluidr3-standard)",
+        "--voicing",
+        nargs=2,
+        type=float,
+        metavar=("SEMITONES", "DB_PER_OCTAVE"),
+        help="with --objective inverse: re-tune each component's one-shots by up to "
+        "SEMITONES (metal a third of it) and tilt their EQ by up to DB_PER_OCTAVE, per item "
+        "(default: 0 0, none)",
     )
-    p.add_argument("--dry", action="store_true", help="no reverb, EQ, compression, noise, jitter")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workers", type=int, default=1, help="processes to render with")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing rendered set")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_render)
-
-    p = sub.add_parser("transcribe", help="transcribe drum audio to MIDI, CSV, JSON and a plot")
-    p.add_argument("inputs", nargs="+", help="audio files, folders or glob patterns")
-    p.add_argument("--model", help="model file (default: the model shipped in the package)")
     p.add_argument(
-        "--format",
+        "--voicing-families",
         nargs="+",
-        default=["mid"],
-        choices=FORMATS,
-        help="output formats (several allowed; default: mid): mid (tempo map from the "
-        "beats), csv, json, png (plot), musicxml (drum score), wav (re-synthesis through "
-        "--kit: NAME.resynth.wav), ab.wav (input left, re-synthesis right), html (a page "
-        "with players and a piano roll; an index.html for several files)",
-    )
-    p.add_argument("--out-dir", help="folder for the outputs (default: next to each input)")
-    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
-    p.add_argument(
-        "--classes",
-        default="paper",
-        choices=list(CLASS_SETS),
-        help="paper: KD SD HH; all: plus toms TT, cymbals CY, tambourine OT; components: 11",
-    )
-    _add_peak_picking_options(p)
-    p.add_argument(
-        "--quantize",
-        choices=[*GRIDS, "auto"],
-        help="snap MIDI notes to this grid over the tracked beats (t: triplets; auto: each "
-        "bar on 1/16 or 1/8t, the one its notes lie on; default: exact times); the score "
-        "(musicxml) always uses a grid, 1/16 unless given",
+        choices=tuple(ALL_CLASSES),
+        metavar="FAMILY",
+        help=f"with --voicing: re-voice only these families ({', '.join(ALL_CLASSES)}; "
+        "default: every component)",
     )
     p.add_argument(
-        "--time-signature",
-        default="4/4",
-        type=_time_signature,
-        help="beats per bar of the MIDI and the score, N/4 (default 4/4)",
+        "--crashes",
+        type=float,
+        metavar="P",
+        help="with --objective inverse: an item's crash doubles one of its kicks (drawn "
+        "among those inside the item) with probability P (default: the first kick of the "
+        "stretch, preroll included, 0.2 of items)",
     )
-    p.add_argument(
-        "--kit",
-        help="kit (name or folder) that plays the transcription back for wav, ab.wav "
-        "and html (default: fluidr3-standard)",
-    )
-    p.add_argument("--workers", type=int, default=1, help="processes for many files")
-    p.add_argument(
-        "--threads",
-        type=int,
-        default=0,
-        help="threads per process (default: all cores, or cores / workers with --workers)",
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="print only the final summary")
-    p.set_defaults(func=cmd_transcribe)
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    """The ``train`` command's arguments."""
+    from drummernet.training.options import TrainOptions as d  # the defaults shown
 
     p = sub.add_parser(
         "train",
@@ -771,42 +870,13 @@ def build_parser() -> argparse.ArgumentParser:
         "label-free warm start, DATA are drum MIDI rendered through the --kit kits "
         "with exact targets for every component",
     )
-    p.add_argument(
-        "--split",
-        choices=GMD_SPLITS,
-        help="with --objective inverse: the Groove MIDI Dataset split to use",
-    )
-    p.add_argument(
-        "--voicing",
-        nargs=2,
-        type=float,
-        metavar=("SEMITONES", "DB_PER_OCTAVE"),
-        help="with --objective inverse: re-tune each component's one-shots by up to "
-        "SEMITONES (metal a third of it) and tilt their EQ by up to DB_PER_OCTAVE, per item "
-        "(default: 0 0, none)",
-    )
-    p.add_argument(
-        "--voicing-families",
-        nargs="+",
-        choices=tuple(ALL_CLASSES),
-        metavar="FAMILY",
-        help=f"with --voicing: re-voice only these families ({', '.join(ALL_CLASSES)}; "
-        "default: every component)",
-    )
+    _add_warm_start_arguments(p)
     p.add_argument(
         "--lr-schedule",
         choices=LR_SCHEDULES,
         help="cosine: the learning rate falls from the configuration's to 0 at --steps "
         f"(resuming with another --steps reshapes the rest of the curve; default: "
         f"{d.lr_schedule})",
-    )
-    p.add_argument(
-        "--crashes",
-        type=float,
-        metavar="P",
-        help="with --objective inverse: an item's crash doubles one of its kicks (drawn "
-        "among those inside the item) with probability P (default: the first kick of the "
-        "stretch, preroll included, 0.2 of items)",
     )
     p.add_argument(
         "--validation-classes",
@@ -817,68 +887,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="score a model on annotated datasets (paper protocol)")
-    p.add_argument("datasets", nargs="+", help="dataset folders: rendered, MDB, IDMT, ENST")
-    p.add_argument("--model", help="model file (default: the model shipped in the package)")
-    p.add_argument(
-        "--classes", default="paper", choices=[c for c in CLASS_SETS if c != "components"]
-    )
-    p.add_argument("--tune-on", help="validation set to choose per-class thresholds on")
-    _add_peak_picking_options(p)
-    p.add_argument("--max-seconds", type=float, help="score only the start of each track")
-    p.add_argument("--baseline", choices=["nmfd"], help="score a classical baseline beside it")
-    p.add_argument(
-        "--baseline-tune-on",
-        help="validation set for the baseline's thresholds (default: --tune-on); lets the "
-        "model keep the thresholds stored in it",
-    )
-    p.add_argument(
-        "-o", "--output", action="append", default=[], help="write .json or .md (repeatable)"
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("adapt", help="fit a model to your own recordings, without labels")
-    p.add_argument("audio", nargs="+", help="audio files, folders or glob patterns")
-    p.add_argument("--out", required=True,
-                   help="the adapted model file to write (its kit goes beside it, as NAME.kit/); "
-                   "with --per-file, the folder of one model and kit per file")  # fmt: skip
-    p.add_argument("--model", help="model to start from (default: the shipped model)")
-    p.add_argument("--kit", help="your own one-shots (a folder named by component, or a kit): "
-                   "the fitted kit starts from them")  # fmt: skip
-    p.add_argument("--per-file", action="store_true",
-                   help="fit one kit and one model per input file")  # fmt: skip
+def _add_peak_picking_options(p: argparse.ArgumentParser) -> None:
+    """The peak-picking overrides of transcribe and evaluate (applied by
+    :meth:`PeakPicking.with_overrides`)."""
+    p.add_argument("--delta", type=float, help="peak-picking threshold for every class")
     p.add_argument(
-        "--network-only",
-        action="store_true",
-        help="fit no kit; adapt the network alone, on your --kit as it is if given, "
-        "else on the model's training kits",
-    )
-    p.add_argument("--steps", type=int, default=100, help="optimizer steps (default 100)")
-    p.add_argument("--learning-rate", type=float, default=1e-4)
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_adapt)
-
-    p = sub.add_parser("ablation", help="the paper's Figure 8: F1 of models trained per ablation")
-    p.add_argument("datasets", nargs="+", help="annotated dataset folders")
-    p.add_argument(
-        "--models",
-        nargs="+",
-        required=True,
-        metavar="[VARIANT=]MODEL",
-        help="model files, e.g. paper=runs/paper/best.pt soft=runs/soft/best.pt",
-    )
-    p.add_argument("--max-seconds", type=float, help="score only the start of each track")
-    p.add_argument(
-        "-o",
-        "--output",
+        "--threshold",
         action="append",
         default=[],
-        help=".md, .json, or .png/.pdf/.svg for the figure (repeatable)",
+        metavar="CLASS=DELTA",
+        help="threshold of one class, e.g. --threshold HH=0.3 (repeatable; the other "
+        "classes keep the model's tuned thresholds)",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_ablation)
+    p.add_argument(
+        "--strict-classes",
+        action="store_true",
+        help="each class from its own components only: drops what the model's tuning "
+        "added (e.g. its pedal-hat slot in HH)",
+    )
+    p.add_argument("--wait-s", dest="wait_s", type=float, help="minimum gap between onsets (s)")
+    p.add_argument("--floor", type=float, help="absolute activation below which a class is silent")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``drummernet`` parser: each command's arguments are defined beside it."""
+    from drummernet import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="drummernet", description="Unsupervised drum transcription (DrummerNet)."
+    )
+    parser.add_argument("--version", action="version", version=f"drummernet {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_presets, _add_config, _add_info, _add_selfcheck, _add_kits, _add_render,
+                _add_transcribe, _add_train, _add_evaluate, _add_adapt, _add_ablation):  # fmt: skip
+        add(sub)
     return parser
 
 
