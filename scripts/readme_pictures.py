@@ -21,8 +21,8 @@ from pathlib import Path
 import mido
 
 from drummernet.transcription import transcribe
-from drummernet.transcription.files import write_outputs
 from drummernet.transcription.outputs import TICKS_PER_BEAT, OutputOptions, output_paths
+from drummernet.transcription.writing import write_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "drummernet" / "examples" / "gmd-rock-100bpm.flac"

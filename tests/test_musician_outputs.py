@@ -265,8 +265,8 @@ BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
     reason="Chromium is not installed (make system-deps installs it)",
 )
 def test_html_page_renders_in_headless_chromium(example, tmp_path):
-    from drummernet.transcription.files import write_outputs
     from drummernet.transcription.outputs import output_paths
+    from drummernet.transcription.writing import write_outputs
 
     assert BROWSER, "DRUMMERNET_REQUIRE_BROWSER is set but Chromium is not installed"
     paths = output_paths(EXAMPLE, ["html", "mid"], tmp_path)
@@ -302,8 +302,8 @@ def _dump_dom(url: str) -> str:
 def test_the_roll_zooms_and_scrolls_in_headless_chromium(example, tmp_path):
     import re
 
-    from drummernet.transcription.files import write_outputs
     from drummernet.transcription.outputs import output_paths
+    from drummernet.transcription.writing import write_outputs
 
     assert BROWSER, "DRUMMERNET_REQUIRE_BROWSER is set but Chromium is not installed"
     paths = output_paths(EXAMPLE, ["html"], tmp_path)

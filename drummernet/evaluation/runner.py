@@ -18,8 +18,9 @@ from drummernet.config import SAMPLE_RATE
 from drummernet.datasets.annotations import Track, class_onsets
 from drummernet.evaluation.metrics import WINDOW_S, ClassScore, score_track, summarise
 from drummernet.model.network import AnalysisNetwork
-from drummernet.transcription.api import Transcription, transcribe
+from drummernet.transcription.api import transcribe
 from drummernet.transcription.notes import CLASS_SETS, PeakPicking, pick_events
+from drummernet.transcription.result import Transcription
 
 #: A transcriber: (mono audio at ``sample_rate``) -> {label: onset times in s}.
 Transcriber = Callable[[np.ndarray], Mapping[str, np.ndarray]]

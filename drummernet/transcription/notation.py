@@ -28,7 +28,7 @@ from drummernet.transcription.outputs import DEFAULT_OPTIONS, OutputOptions, eve
 if TYPE_CHECKING:
     import music21
 
-    from drummernet.transcription.api import Transcription
+    from drummernet.transcription.types import TranscriptionLike
 
 #: Staff position (as a treble-staff pitch) and note head of each component.
 STAFF: dict[str, tuple[str, str]] = {
@@ -51,7 +51,7 @@ _VALUES = [Fraction(v) for v in ("4", "3", "2", "3/2", "1", "3/4", "1/2", "1/4",
 
 
 def score_notes(
-    transcription: Transcription, options: OutputOptions
+    transcription: TranscriptionLike, options: OutputOptions
 ) -> list[tuple[int, Fraction, str]]:
     """``(bar, offset in the bar, component)`` of every written note, sorted, one per
     drum per grid position. Bars are numbered as a DAW counts the MIDI file's bars:
@@ -131,7 +131,7 @@ def _bracket_per_beat(voice) -> None:
                 tuplet.type = kind if len(group) > 1 else "startStop"
 
 
-def to_score(transcription: Transcription, options: OutputOptions = DEFAULT_OPTIONS):
+def to_score(transcription: TranscriptionLike, options: OutputOptions = DEFAULT_OPTIONS):
     """The transcription as a :class:`music21.stream.Score` (one drum-set part)."""
     from music21 import clef, instrument, metadata, meter, note, stream, tempo
 
@@ -227,7 +227,7 @@ def drum_kit_part(xml: bytes) -> bytes:
 
 
 def write_musicxml(
-    transcription: Transcription, path: str | Path, options: OutputOptions = DEFAULT_OPTIONS
+    transcription: TranscriptionLike, path: str | Path, options: OutputOptions = DEFAULT_OPTIONS
 ) -> None:
     """Write the drum score of :func:`to_score` as uncompressed MusicXML, a drum kit
     part (:func:`drum_kit_part`)."""

@@ -1,5 +1,5 @@
-"""Writing a :class:`Transcription`: MIDI, CSV, JSON, a PNG plot, a drum score,
-re-synthesized audio and an HTML page.
+"""Writing a transcription (:class:`~drummernet.transcription.types.TranscriptionLike`):
+MIDI, CSV, JSON, a PNG plot, a drum score, re-synthesized audio and an HTML page.
 
 MIDI is written with ``mido`` (channel 10, General MIDI drum keys) with a tempo
 map that follows the tracked beats (:mod:`drummernet.transcription.beats`): one
@@ -27,7 +27,7 @@ from drummernet.fileio import atomic_write, write_text
 from drummernet.transcription.beats import BeatGrid, quantize
 
 if TYPE_CHECKING:  # the type only: writing outputs needs no torch
-    from drummernet.transcription.api import Transcription
+    from drummernet.transcription.types import TranscriptionLike
 
 #: Output formats and the suffix each adds to the input's name (``song.wav`` ->
 #: ``song.mid``; re-synthesis is ``song.resynth.wav`` so it never replaces a WAV input).
@@ -61,7 +61,9 @@ class OutputOptions:
 DEFAULT_OPTIONS = OutputOptions()
 
 
-def event_positions(transcription: Transcription, grid: BeatGrid, step: str | None) -> np.ndarray:
+def event_positions(
+    transcription: TranscriptionLike, grid: BeatGrid, step: str | None
+) -> np.ndarray:
     """Each event's beat position (quarter notes from time 0), snapped to ``step``."""
     times = np.array([e.time for e in transcription.events], dtype=float)
     if not len(times):
@@ -86,7 +88,7 @@ def _tempo_map(grid: BeatGrid, last_beat: int) -> list[tuple[int, mido.MetaMessa
 
 
 def write_midi(
-    transcription: Transcription, path: str | Path, options: OutputOptions = DEFAULT_OPTIONS
+    transcription: TranscriptionLike, path: str | Path, options: OutputOptions = DEFAULT_OPTIONS
 ) -> None:
     """A type-0 MIDI file: one note per event on channel 10, tempo map from the beats,
     as long as the audio (its end of track at the audio's last sample).
@@ -120,7 +122,7 @@ def write_midi(
     atomic_write(path, lambda p: midi.save(str(p)))
 
 
-def write_csv(transcription: Transcription, path: str | Path) -> None:
+def write_csv(transcription: TranscriptionLike, path: str | Path) -> None:
     """``time,label,component,strength,velocity`` rows, time in seconds."""
 
     def write(p: Path) -> None:
@@ -134,7 +136,7 @@ def write_csv(transcription: Transcription, path: str | Path) -> None:
     atomic_write(path, write)
 
 
-def to_dict(transcription: Transcription) -> dict:
+def to_dict(transcription: TranscriptionLike) -> dict:
     """The transcription as JSON-ready data (events and a summary, no activations)."""
     return {
         "source": transcription.source,
@@ -159,21 +161,21 @@ def to_dict(transcription: Transcription) -> dict:
     }
 
 
-def _downbeats(transcription: Transcription) -> np.ndarray:
+def _downbeats(transcription: TranscriptionLike) -> np.ndarray:
     """Bar lines among the tracked beats."""
     grid = transcription.beat_grid()
     tracked = grid.beat_times()
     return grid.downbeats()[np.isin(grid.downbeats(), tracked)]
 
 
-def write_json(transcription: Transcription, path: str | Path) -> None:
+def write_json(transcription: TranscriptionLike, path: str | Path) -> None:
     """The events and a summary as JSON."""
     text = json.dumps(to_dict(transcription), indent=1) + "\n"
     write_text(path, text)
 
 
 def write_png(
-    transcription: Transcription, path: str | Path, audio: np.ndarray | None = None
+    transcription: TranscriptionLike, path: str | Path, audio: np.ndarray | None = None
 ) -> None:
     """A picture: the waveform (if given), each class's activation and its picked onsets."""
     import matplotlib

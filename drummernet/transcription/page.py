@@ -29,7 +29,7 @@ from drummernet.config import SAMPLE_RATE
 from drummernet.fileio import write_text
 
 if TYPE_CHECKING:
-    from drummernet.transcription.api import Transcription
+    from drummernet.transcription.types import TranscriptionLike
 
 #: Audio longer than this (s) is linked, not embedded, to keep the page small.
 EMBED_SECONDS = 600.0
@@ -136,7 +136,7 @@ def wave_peaks(audio: np.ndarray | None, duration: float, rate: int = WAVE_RATE)
     return (np.round(255 * peaks / top) if top > 0 else peaks).astype(np.uint8).tobytes()
 
 
-def roll_data(transcription: Transcription, audio: np.ndarray | None) -> dict:
+def roll_data(transcription: TranscriptionLike, audio: np.ndarray | None) -> dict:
     """What the page draws: rows (classes), events ``[time, row, velocity]``, bar
     lines (s), the waveform's peaks (:func:`wave_peaks`, base64) and the zoom limit."""
     labels = list(transcription.classes) or sorted({e.label for e in transcription.events})
@@ -172,7 +172,7 @@ def _player(title: str, audio: np.ndarray | None, fallback: str | None) -> str:
 
 
 def render_page(
-    transcription: Transcription,
+    transcription: TranscriptionLike,
     audio: np.ndarray | None,
     resynthesis: np.ndarray | None,
     links: Mapping[str, str] = {},
@@ -220,7 +220,7 @@ id="spacer" style="height:1px"></div></div>
 
 
 def write_html(
-    transcription: Transcription,
+    transcription: TranscriptionLike,
     path: str | Path,
     audio: np.ndarray | None,
     resynthesis: np.ndarray | None,

@@ -23,14 +23,14 @@ from drummernet.fileio import atomic_write
 from drummernet.kits.library import default_fallbacks, get_kit
 
 if TYPE_CHECKING:
-    from drummernet.transcription.api import Transcription
+    from drummernet.transcription.types import TranscriptionLike
 
 #: The kit re-synthesis uses unless told otherwise (shipped in the package).
 DEFAULT_KIT = "fluidr3-standard"
 
 
 def resynthesize(
-    transcription: Transcription, kit: str | Path | None = None, sample_rate: int = SAMPLE_RATE
+    transcription: TranscriptionLike, kit: str | Path | None = None, sample_rate: int = SAMPLE_RATE
 ) -> np.ndarray:
     """The events through ``kit`` (name or folder; default: the kit fitted with the
     model by ``drummernet adapt``, if any, else :data:`DEFAULT_KIT`).
