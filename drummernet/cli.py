@@ -478,7 +478,7 @@ def _add_transcribe(sub: argparse._SubParsersAction) -> None:
         choices=[*GRIDS, "auto"],
         help="snap MIDI notes to this grid over the tracked beats (t: triplets; auto: each "
         "bar on 1/16 or 1/8t, the one its notes lie on; default: exact times); the score "
-        "(musicxml) always uses a grid, 1/16 unless given",
+        "(musicxml) always uses a grid, auto unless given",
     )
     p.add_argument(
         "--time-signature",

@@ -75,7 +75,7 @@ class Transcription:
 
         outputs.write_midi(self, path, outputs.OutputOptions(quantize, beats_per_bar))
 
-    def to_musicxml(self, path: str | Path, quantize: str = "1/16", beats_per_bar: int = 4) -> None:
+    def to_musicxml(self, path: str | Path, quantize: str = "auto", beats_per_bar: int = 4) -> None:
         """Write a drum score (MusicXML, percussion clef, notes on ``quantize``'s grid)."""
         from drummernet.transcription.notation import write_musicxml
         from drummernet.transcription.outputs import OutputOptions
