@@ -57,11 +57,11 @@ from drummernet.datasets.synthesized import (
     Voicing,
     onset_targets,
 )
-from drummernet.evaluation.nmfd import TEMPLATE_FRAMES
 from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
 from drummernet.kits.builders import write_kit
 from drummernet.kits.fitting import fit_kits, spectral_distance
 from drummernet.kits.library import get_kit
+from drummernet.nmfd import TEMPLATE_FRAMES
 from drummernet.training.step import inverse_loss, optimise
 from drummernet.transcription.api import get_model, transcribe
 

@@ -25,7 +25,7 @@ import numpy as np
 from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
 
 from drummernet.audio import load_audio
-from drummernet.evaluation.nmfd import class_templates, nmfd, spectrogram
+from drummernet.nmfd import class_templates, nmfd, spectrogram
 from drummernet.transcription.peaks import normalise, pick_peaks
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "drummernet" / "examples" / "gmd-rock-100bpm.flac"

@@ -56,7 +56,7 @@ def measure(system: str, path: str, model: str | None) -> dict:
         result = transcribe(path, model=net, check_mix=system != "drummernet-nocheck")
         onsets = len(result.events)
     else:
-        from drummernet.evaluation.nmfd import nmfd_transcriber
+        from drummernet.nmfd import nmfd_transcriber
 
         run = nmfd_transcriber()
         before = rss_mib()

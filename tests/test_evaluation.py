@@ -9,10 +9,10 @@ from drummernet.config import get_preset
 from drummernet.datasets import Hit, load_dataset
 from drummernet.datasets.render import RenderJob, render_hits, render_set
 from drummernet.evaluation import ClassScore, score_onsets, score_track, summarise
-from drummernet.evaluation.nmfd import kit_templates, nmfd, nmfd_transcriber, reconstruct
 from drummernet.evaluation.runner import score_activations, tune_peak_picking
 from drummernet.kits.library import get_kit
 from drummernet.model import AnalysisNetwork, save_model
+from drummernet.nmfd import kit_templates, nmfd, nmfd_transcriber, reconstruct
 from drummernet.transcription import PeakPicking, Transcription
 
 

@@ -101,7 +101,7 @@ def evaluate_nmfd(
     """The NMFD baseline on ``datasets``; with ``tune_on`` its per-class thresholds are
     chosen on that set first, exactly as DrummerNet's are (``errors``: as
     :func:`evaluate_model`)."""
-    from drummernet.evaluation.nmfd import nmfd_transcriber, tune_nmfd
+    from drummernet.nmfd import nmfd_transcriber, tune_nmfd
 
     tuning = None
     delta: float | dict[str, float] = 0.15

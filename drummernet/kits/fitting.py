@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from drummernet.config import SAMPLE_RATE
-from drummernet.evaluation.nmfd import HOP, N_FFT, TEMPLATE_FRAMES, nmfd, spectrogram
 from drummernet.kits.library import Kit
+from drummernet.nmfd import HOP, N_FFT, TEMPLATE_FRAMES, nmfd, spectrogram
 
 #: Onsets of a component needed before its one-shot is fitted.
 MIN_ONSETS = 4
@@ -126,7 +126,7 @@ def band_db(magnitude: np.ndarray, freqs: np.ndarray, edges: np.ndarray) -> np.n
 
 def shot_template(shot: np.ndarray, frames: int = TEMPLATE_FRAMES) -> np.ndarray:
     """A one-shot's magnitude spectrogram over its first ``frames`` frames, ``(bins,
-    frames)``, in the representation of :mod:`drummernet.evaluation.nmfd`."""
+    frames)``, in the representation of :mod:`drummernet.nmfd`."""
     return spectrogram(np.pad(shot, (0, HOP * frames)))[:, :frames]
 
 
