@@ -62,3 +62,17 @@ def test_the_package_has_no_import_cycle():
                     seen.add(nxt)
                     stack.append((nxt, [*trail, nxt]))
     assert not cycles, "\n".join(sorted(set(cycles))[:10])
+
+
+def test_transcription_and_kits_stand_below_datasets_and_evaluation():
+    """Re-synthesis plays one-shots through ``kits.mixing`` (not the training renders of
+    ``datasets``), and kit fitting hears with ``drummernet.nmfd`` (not ``evaluation``)."""
+    files = {}
+    for path in PACKAGE.rglob("*.py"):
+        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        files[name.removesuffix(".__init__")] = path
+    above = ("drummernet.datasets", "drummernet.evaluation", "drummernet.training")
+    wrong = [f"{m} imports {i}" for m, p in files.items()
+             if m.startswith(("drummernet.transcription", "drummernet.kits"))
+             for i in _imports(p, m, set(files)) if i.startswith(above)]  # fmt: skip
+    assert not wrong, "\n".join(wrong)

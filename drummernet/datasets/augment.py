@@ -45,11 +45,6 @@ DRY = Augmentation(
 )
 
 
-def velocity_gain(velocity: int | np.ndarray, exponent: float = 1.6) -> np.ndarray | float:
-    """Linear gain of a MIDI velocity: ``(velocity / 127) ** exponent`` (127 -> 1)."""
-    return (np.asarray(velocity, dtype=np.float64) / 127.0) ** exponent
-
-
 def pitch_shift(y: np.ndarray, cents: float) -> np.ndarray:
     """Shift a one-shot by ``cents`` by resampling it (shorter and higher when positive)."""
     if cents == 0:

@@ -22,32 +22,20 @@ import numpy as np
 
 from drummernet.audio import write_audio
 from drummernet.config import SAMPLE_RATE
-from drummernet.datasets.augment import DRY, Augmentation, apply_effects, pitch_shift, velocity_gain
+from drummernet.datasets.augment import DRY, Augmentation, apply_effects, pitch_shift
 from drummernet.datasets.midi import GMD_SPLITS, Hit, MidiError, read_drum_midi
-from drummernet.errors import DrummerNetError, KitError
+from drummernet.errors import DrummerNetError
 from drummernet.fileio import write_text
-from drummernet.kits.library import Kit, fill_sources, get_kit
+from drummernet.kits.library import Kit, get_kit
+from drummernet.kits.mixing import kit_sources, mix_one_shots, normalised, velocity_gain
 
 RENDER_MANIFEST = "render.json"
 #: Components whose sound a later hit of these components cuts off (hi-hat choke).
-CHOKES = {"HH_OHH": ("HH_CHH", "HH_PHH")}
 
 
 def track_seed(seed: int, name: str) -> int:
     """A per-track seed that depends only on the run's seed and the track's name."""
     return zlib.crc32(f"{seed}:{name}".encode())
-
-
-def _choke_ends(hits: Sequence[Hit], sample_rate: int) -> list[int | None]:
-    """For each hit, the sample where a later choking hit cuts it off (or None)."""
-    ends: list[int | None] = [None] * len(hits)
-    for i, hit in enumerate(hits):
-        chokers = CHOKES.get(hit.component)
-        if chokers:
-            later = (h.time for h in hits[i + 1 :] if h.component in chokers and h.time > hit.time)
-            t = next(later, None)
-            ends[i] = None if t is None else round(t * sample_rate)
-    return ends
 
 
 def render_hits(
@@ -66,10 +54,7 @@ def render_hits(
     neither ``kit`` nor a fallback has are dropped) and what was drawn.
     Raises :class:`KitError` when ``kit`` lacks kick, snare or closed hi-hat.
     """
-    sources = fill_sources(kit, list(fallbacks))
-    core_missing = [c for c in ("KD_KD", "SD_SD", "HH_CHH") if sources[c] is None]
-    if core_missing:
-        raise KitError(f"kit {kit.name!r} has no {', '.join(core_missing)} to render with")
+    sources = kit_sources(kit, fallbacks)
     audio, labels, drawn = mix_hits(hits, sources, augmentation, rng, sample_rate, tail_s)
     filled = sorted({h.component for h in labels if sources[h.component] is not kit})
     info = {"kit": kit.name, "effects": drawn}
@@ -108,29 +93,16 @@ def mix_hits(
     ]
     cents = cents[np.asarray(kept, dtype=bool)]
     length = int((max((h.time for h in labels), default=0.0) + tail_s) * sample_rate)
-    out = np.zeros(length, dtype=np.float64)
-    gains = {c: 10 ** (db / 20) for c, db in (gains_db or {}).items()}
-    for hit, end, shift in zip(labels, _choke_ends(labels, sample_rate), cents, strict=True):
-        donor = sources[hit.component]
-        assert donor is not None
-        gain = gains.get(hit.component, 1.0) * velocity_gain(
-            hit.velocity, augmentation.velocity_exponent
-        )
-        shot = donor.one_shot(hit.component, hit.velocity, sample_rate)
-        shot = pitch_shift(voicing(hit.component, shot) if voicing else shot, shift)
-        start = round(hit.time * sample_rate)
-        stop = min(length, start + len(shot), end if end is not None else length)
-        if stop <= start:
-            continue
-        piece = shot[: stop - start].astype(np.float64)
-        fade = min(len(piece), int(0.01 * sample_rate)) if end is not None and stop == end else 0
-        if fade:
-            piece[-fade:] *= np.linspace(1.0, 0.0, fade)
-        out[start:stop] += gain * piece
+    level = {c: 10 ** (db / 20) for c, db in (gains_db or {}).items()}
+    exponent = augmentation.velocity_exponent
+    gains = [level.get(h.component, 1.0) * velocity_gain(h.velocity, exponent) for h in labels]
+
+    def shape(i: int, component: str, shot: np.ndarray) -> np.ndarray:
+        return pitch_shift(voicing(component, shot) if voicing else shot, cents[i])
+
+    out = mix_one_shots(labels, sources, length, sample_rate, gains, shape)
     out, drawn = apply_effects(out, augmentation, sample_rate, rng)
-    peak = np.max(np.abs(out))
-    out = out * (0.9 / peak) if peak > 0 else out
-    return out.astype(np.float32), labels, drawn
+    return normalised(out), labels, drawn
 
 
 def write_labels(path: str | Path, labels: Sequence[Hit]) -> None:

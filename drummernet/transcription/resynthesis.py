@@ -1,7 +1,7 @@
 """Hearing a transcription: its events played back through a sampled kit.
 
-:func:`resynthesize` renders the events with :func:`drummernet.datasets.render_hits`
-(the renderer of the training sets, without effects), each hit on its component's
+:func:`resynthesize` plays the events dry with :func:`drummernet.kits.mixing.play`
+(the mixing the training renders use too), each hit on its component's
 one-shot at its velocity, so a user can hear what was transcribed; :func:`write_ab`
 puts the input on the left and the re-synthesis on the right, at the same loudness,
 so that what was missed or added stands out. Both are at the model's sample rate
@@ -17,10 +17,9 @@ import numpy as np
 
 from drummernet.audio import write_audio
 from drummernet.config import SAMPLE_RATE
-from drummernet.datasets.midi import Hit
-from drummernet.datasets.render import render_hits
 from drummernet.fileio import atomic_write
-from drummernet.kits.library import default_fallbacks, get_kit
+from drummernet.kits.library import get_kit
+from drummernet.kits.mixing import play
 
 if TYPE_CHECKING:
     from drummernet.transcription.types import TranscriptionLike
@@ -40,14 +39,12 @@ def resynthesize(
     array ``(round(duration * sample_rate),)``, float32, peak 0.9 (silence if no events).
     """
     chosen = get_kit(kit or transcription.meta.get("kit") or DEFAULT_KIT)
-    hits = [Hit(e.time, e.component, e.velocity) for e in transcription.events]
+    hits = transcription.events
     length = round(transcription.duration * sample_rate)
     out = np.zeros(length, dtype=np.float32)
     if hits:
         tail = max(0.0, transcription.duration - max(h.time for h in hits)) + 0.05
-        audio, _, _ = render_hits(
-            hits, chosen, default_fallbacks(chosen), sample_rate=sample_rate, tail_s=tail
-        )
+        audio = play(hits, chosen, sample_rate, tail_s=tail)
         out[: min(length, len(audio))] = audio[:length]
     return out
 
