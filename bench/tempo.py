@@ -42,7 +42,7 @@ from drummernet.datasets.midi import read_drum_midi
 from drummernet.datasets.render import render_hits
 from drummernet.kits.library import DEFAULT_FALLBACKS, get_kit
 from drummernet.transcription import Transcription, transcribe
-from drummernet.transcription.beats import BeatGrid, beat_grid, quantize
+from drummernet.transcription.beats import BeatGrid, beat_grid, grid_times, quantize
 from drummernet.transcription.outputs import event_positions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,9 +125,7 @@ def oracle_f1(labels: dict[str, np.ndarray], reference: np.ndarray, duration: fl
     """The ceiling of quantizing: the labels themselves snapped to each of
     :data:`GRIDS` over the metronome's beats, F1 against the labels (1 for ``none``)."""
     period = float(np.median(np.diff(reference)))
-    before = np.arange(reference[0] - period, 0.25 * period - 1e-9, -period)[::-1]
-    after = reference[-1] + period * np.arange(1, int((duration - reference[-1]) / period) + 3)
-    grid = BeatGrid(np.concatenate([[0.0], before, reference, after]), 60 / period, duration)
+    grid = BeatGrid(grid_times(reference, duration), 60 / period, duration)
     scores: dict[str, dict] = {"none": {k: 1.0 for k, v in labels.items() if len(v)}}
     for name in GRIDS:
         scores[name] = {}
@@ -144,11 +142,17 @@ def _class_times(hits: list) -> dict[str, np.ndarray]:
             for label, members in PAPER.items()}  # fmt: skip
 
 
-def score_track(row: dict, kit: str, seconds: float) -> dict:
+def render_and_transcribe(row: dict, kit: str, seconds: float) -> tuple[Transcription, list]:
+    """The first ``seconds`` of a GMD performance rendered dry through ``kit`` (the
+    shipped fallbacks for what it lacks), transcribed; and the labels rendered."""
     hits = [h for h in read_drum_midi(GMD / row["midi_filename"]) if h.time < seconds]
     fallbacks = [get_kit(k) for k in DEFAULT_FALLBACKS]
     audio, labels, _ = render_hits(hits, get_kit(kit), fallbacks, tail_s=0.5)
-    result = transcribe(audio, sr=16000, check_mix=False)
+    return transcribe(audio, sr=16000, check_mix=False), labels
+
+
+def score_track(row: dict, kit: str, seconds: float) -> dict:
+    result, labels = render_and_transcribe(row, kit, seconds)
     grid = result.beat_grid()
     bpm = float(row["bpm"])
     reference = metronome(labels, bpm, result.duration)

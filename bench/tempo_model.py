@@ -27,12 +27,9 @@ from pathlib import Path
 
 import numpy as np
 from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
-from tempo import FLUIDR3, GMD, ROOT, performances, validation_kits
+from tempo import FLUIDR3, ROOT, performances, render_and_transcribe, validation_kits
 
-from drummernet.datasets.midi import read_drum_midi
-from drummernet.datasets.render import render_hits
-from drummernet.kits.library import DEFAULT_FALLBACKS, get_kit
-from drummernet.transcription import beats, transcribe
+from drummernet.transcription import beats
 
 SECONDS = 30.0
 CHOICES = (1.0, 0.3, 0.1, 0.03)
@@ -44,10 +41,7 @@ def envelopes_of(row: dict, kit: str, cache: Path | None) -> dict[str, np.ndarra
     if path is not None and path.is_file():
         with np.load(path) as stored:
             return {k: stored[k] for k in stored.files}
-    hits = [h for h in read_drum_midi(GMD / row["midi_filename"]) if h.time < SECONDS]
-    fallbacks = [get_kit(k) for k in DEFAULT_FALLBACKS]
-    audio, _, _ = render_hits(hits, get_kit(kit), fallbacks, tail_s=0.5)
-    result = transcribe(audio, sr=16000, check_mix=False)
+    result, _ = render_and_transcribe(row, kit, SECONDS)
     acts = result.activations.astype(np.float32)
     envelopes = beats.group_envelopes(acts, result.frame_rate, result.components)
     if path is not None:

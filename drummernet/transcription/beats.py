@@ -64,6 +64,13 @@ def onset_envelope(activations: np.ndarray, frame_rate: float) -> np.ndarray:
     return padded.reshape(-1, pool).max(axis=1)
 
 
+def _raw_autocorrelation(envelope: np.ndarray) -> np.ndarray:
+    """Autocorrelation of the mean-removed envelope at lags ``0 .. len - 1`` (by FFT,
+    zero-padded: no wrap-around)."""
+    x = envelope - envelope.mean()
+    return np.fft.irfft(np.abs(np.fft.rfft(x, n=2 * len(x))) ** 2)[: len(x)]
+
+
 def _best_period(envelope: np.ndarray, rate: float, centre_bpm: float, octaves: float) -> float:
     """The lag (frames, refined between lags) with the most autocorrelation, weighted
     by a log-normal prior around ``centre_bpm``; 0 when nothing repeats."""
@@ -71,7 +78,7 @@ def _best_period(envelope: np.ndarray, rate: float, centre_bpm: float, octaves: 
     max_lag = min(len(x) - 1, int(rate * 60 / 30))  # nothing slower than 30 bpm
     if max_lag < 2 or not np.any(x):
         return 0.0
-    ac = np.fft.irfft(np.abs(np.fft.rfft(x, n=2 * len(x))) ** 2)[: max_lag + 1]
+    ac = _raw_autocorrelation(envelope)[: max_lag + 1]
     lags = np.arange(1, max_lag + 1)
     bpm = 60 * rate / lags
     prior = np.exp(-0.5 * (np.log2(bpm / centre_bpm) / octaves) ** 2)
@@ -194,8 +201,7 @@ def group_envelopes(
 
 def _autocorrelation(envelope: np.ndarray) -> np.ndarray:
     """Autocorrelation of the mean-removed envelope, 1 at lag 0 (0 where flat)."""
-    x = envelope - envelope.mean()
-    full = np.fft.irfft(np.abs(np.fft.rfft(x, n=2 * len(x))) ** 2)[: len(x)]
+    full = _raw_autocorrelation(envelope)
     return full / full[0] if full[0] > 0 else np.zeros_like(full)
 
 
@@ -246,9 +252,9 @@ def counted_tempo(
     """The tempo (bpm) a drummer counts: of :func:`tempo_candidates`, the one
     :data:`TEMPO_MODEL` scores highest."""
     model = TEMPO_MODEL if model is None else model
-    tempos, features = tempo_candidates(envelopes, rate)
     if not model:
         return estimate_tempo(envelopes["all"], rate)
+    tempos, features = tempo_candidates(envelopes, rate)
     scores = [sum(w * (f[k] - m) / s for k, (m, s, w) in model.items()) for f in features]
     return tempos[int(np.argmax(scores))]
 
@@ -451,14 +457,21 @@ def track(
     beats = beats[beats >= 0.25 * typical]
     if len(beats) < 4:
         return _untracked(duration)
-    first, last = np.diff(beats[:2])[0], np.diff(beats[-2:])[0]
-    before = np.arange(beats[0] - first, 0.25 * first - 1e-9, -first)[::-1]
-    after = beats[-1] + last * np.arange(1, max(1, int((duration - beats[-1]) / last) + 2) + 1)
-    times = np.concatenate([[0.0], before, beats, after])
+    times, first = grid_times(beats, duration), np.diff(beats[:2])[0]
     slope = np.polyfit(np.arange(len(beats)), beats, 1)[0]
     loud = np.flatnonzero(envelope > LOUD_ONSET * envelope.max())
     music = loud[0] / ENVELOPE_RATE if len(loud) else duration
     return BeatGrid(even_lead_in(times, first, music), 60.0 / slope, duration)
+
+
+def grid_times(beats: np.ndarray, duration: float) -> np.ndarray:
+    """A :class:`BeatGrid`'s ``times`` from beats (s): time 0, the beats extended back
+    by their first period while one fits at least a quarter period after 0, the beats,
+    and extended forward by their last period to at or past ``duration``."""
+    first, last = np.diff(beats[:2])[0], np.diff(beats[-2:])[0]
+    before = np.arange(beats[0] - first, 0.25 * first - 1e-9, -first)[::-1]
+    after = beats[-1] + last * np.arange(1, max(1, int((duration - beats[-1]) / last) + 2) + 1)
+    return np.concatenate([[0.0], before, beats, after])
 
 
 def even_lead_in(

@@ -17,7 +17,8 @@ from drummernet.transcription.notes import Event
 
 class TranscriptionLike(Protocol):
     """Events, activations ``(K, frames)`` at ``frame_rate`` Hz, the audio's
-    ``duration`` (s), where it came from, each class's components, and its beats."""
+    ``duration`` (s), where it came from, each class's components, what the model
+    adds (``meta``), and its beats."""
 
     events: list[Event]
     activations: np.ndarray
@@ -27,6 +28,7 @@ class TranscriptionLike(Protocol):
     source: str
     model: str
     classes: dict[str, tuple[str, ...]]
+    meta: dict  # e.g. the kit adapt fitted with the model (re-synthesis plays it)
 
     def beat_grid(self, beats_per_bar: int = 4) -> BeatGrid: ...
 
