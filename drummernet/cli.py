@@ -637,9 +637,9 @@ def _add_adapt(sub: argparse._SubParsersAction) -> None:
 
 def _adapted_line(summary: dict) -> str:
     change = summary["held_loss_after"] - summary["held_loss_before"]
-    blend = summary["options"].get("blend", 1.0)
-    kept = (f"step {summary['kept_step']}, saved {blend:.0%} of the way from the starting "
-            "weights to it" if summary["kept_step"] else "the starting weights")  # fmt: skip
+    from drummernet.introspect import kept_words
+
+    kept = kept_words(summary["kept_step"], summary["options"].get("blend", 1.0))
     kit = f", {Path(summary['out']).parent / summary['kit']}/" if summary["kit"] else ""
     card = f" and {Path(summary['out']).with_suffix('.md')}"
     return (
@@ -705,17 +705,15 @@ def _report_skipped(lines: list[str]) -> None:
         print(f"drummernet: error: {line} (skipped)", file=sys.stderr)
 
 
-#: ``train`` options and their ``TrainOptions`` fields; an option left out (None) takes
-#: the run's own value on ``--resume``, else the default.
-_TRAIN_OPTIONS = {
-    "data": "data", "kit": "kits", "steps": "steps", "checkpoint_every": "checkpoint_every",
-    "keep": "keep", "validation": "validation", "validate_every": "validate_every",
-    "validation_tracks": "validation_tracks", "seed": "seed", "device": "device",
-    "workers": "workers", "cache_dir": "cache_dir", "max_minutes": "max_minutes",
-    "init": "init", "objective": "objective", "split": "split",
-    "validation_classes": "validation_classes", "voicing": "voicing",
-    "voicing_families": "voicing_families", "crashes": "crashes", "lr_schedule": "lr_schedule",
-}  # fmt: skip
+#: ``train``'s options that are :class:`~drummernet.training.options.TrainOptions`
+#: fields (``--kit`` is stored as ``kits``); an option left out (None) takes the run's
+#: own value on ``--resume``, else the default.
+_TRAIN_OPTIONS = (
+    "data", "kits", "steps", "checkpoint_every", "keep", "validation", "validate_every",
+    "validation_tracks", "seed", "device", "workers", "cache_dir", "max_minutes", "init",
+    "objective", "split", "validation_classes", "voicing", "voicing_families", "crashes",
+    "lr_schedule",
+)  # fmt: skip
 
 
 def _train_config(args: argparse.Namespace) -> tuple[object | None, dict[str, object]]:
@@ -736,11 +734,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from drummernet.training.options import new_run_config
     from drummernet.training.trainer import resume_settings
 
-    given = {field: getattr(args, arg) for arg, field in _TRAIN_OPTIONS.items()}
+    given = {k: getattr(args, k) for k in _TRAIN_OPTIONS}
     given = {k: v for k, v in given.items() if v not in (None, [])}
-    for key in ("voicing", "voicing_families"):
-        if key in given:
-            given[key] = tuple(given[key])
     given["progress"] = _show_progress(args)
     config, changes = _train_config(args)
     settings = resume_settings(args.out, config, given, changes) if args.resume else None
@@ -831,7 +826,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="change one field of the configuration (repeatable)")  # fmt: skip
-    p.add_argument("--kit", action="append",
+    p.add_argument("--kit", action="append", dest="kits", metavar="KIT",
                    help="synthesizer kit (repeatable; default: the 7 shipped FluidR3)")  # fmt: skip
     p.add_argument("--steps", type=int, help=f"total optimizer steps (default: {d.steps})")
     p.add_argument(

@@ -120,6 +120,14 @@ def _scores_text(scores: dict) -> str:
     return text
 
 
+def kept_words(kept_step: int | None, blend: float) -> str:
+    """What ``adapt`` saved: ``step N, saved B% of the way from the starting weights
+    to it`` (its weights are a blend), or ``the starting weights``."""
+    if not kept_step:
+        return "the starting weights"
+    return f"step {kept_step}, saved {blend:.0%} of the way from the starting weights to it"
+
+
 def metadata_rows(metadata: dict) -> list[tuple[str, str]]:
     """``(label, value)`` rows of a model file's metadata, one fact a row; the
     accuracy of an adapted model's starting model is labelled as such."""
@@ -155,8 +163,7 @@ def metadata_rows(metadata: dict) -> list[tuple[str, str]]:
                      f"{adaptation.get('date', '')}; held-back loss "
                      f"{adaptation.get('held_loss_before')} -> "
                      f"{adaptation.get('held_loss_after')}"
-                     + (f"; kept step {kept}, saved {blend:.0%} of the way to it" if kept
-                        else "; kept the starting weights")))  # fmt: skip
+                     + f"; kept {kept_words(kept, blend)}"))  # fmt: skip
         if adaptation.get("kit"):
             rows.append(("fitted kit", f"{adaptation['kit']}/ (beside the model file)"))
     for key, value in sorted(meta.items()):

@@ -50,6 +50,11 @@ class TrainOptions:
     crashes: float | None = None  # "inverse": a crash on a kick inside an item, probability
     lr_schedule: str = "constant"  # or "cosine": to 0 at `steps` (see step.learning_rate)
 
+    def __post_init__(self) -> None:
+        # given as lists (argparse, a checkpoint's options): kept as the tuples they are
+        self.voicing = tuple(self.voicing)  # type: ignore[assignment]
+        self.voicing_families = tuple(self.voicing_families)
+
 
 #: What a resumed run may be given anew: how long and how it runs, and where its
 #: data are now; everything else it learns from is the run's own (``resume_settings``).

@@ -104,9 +104,6 @@ def resume_settings(
                 f"{_shown(value)}; leave {flag} out to resume it as it was, or start a new --out"
             )
     merged = {**stored, **given, "out_dir": str(out_dir)}
-    for key in ("voicing", "voicing_families"):  # tuples in TrainOptions
-        if key in merged:
-            merged[key] = tuple(merged[key])
     try:
         options = TrainOptions(**merged)
     except TypeError as exc:
@@ -248,7 +245,7 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
     run = _Run.open(config, options, resume, device, world)
     net = _data_parallel(run.model, device, world)
     step, kit_notes = _step_function(config, options, run, net)
-    segments = _segments(config, options, run.out)
+    segments = _segments(config, options, run.out, lead)
     loader = torch.utils.data.DataLoader(
         segments,
         batch_sampler=StepBatches(run.step, options.steps, config.batch_size, rank, world),
@@ -350,10 +347,10 @@ def _data_parallel(model: AnalysisNetwork, device: torch.device, world: int) -> 
     return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
 
 
-def _bar(options: TrainOptions, desc: str, unit: str) -> Callable | None:
+def _bar(options: TrainOptions, lead: bool, desc: str, unit: str) -> Callable | None:
     """A progress bar for a step before training (None when ``options.progress`` is off
-    or on a rank other than 0)."""
-    if not options.progress or int(os.environ.get("RANK", 0)):
+    or on a rank other than 0, ``lead``)."""
+    if not options.progress or not lead:
         return None
     from tqdm import tqdm
 
@@ -361,9 +358,10 @@ def _bar(options: TrainOptions, desc: str, unit: str) -> Callable | None:
 
 
 def _segments(
-    config: Config, options: TrainOptions, out: Path
+    config: Config, options: TrainOptions, out: Path, lead: bool = True
 ) -> UnlabeledSegments | SynthesizedSegments:
-    """The endless stream of training segments (item ``i`` drawn by ``(seed, i)``)."""
+    """The endless stream of training segments (item ``i`` drawn by ``(seed, i)``); a
+    progress bar while they are read on rank 0 (``lead``)."""
     if options.objective == "inverse":
         return SynthesizedSegments(
             options.data,
@@ -376,7 +374,7 @@ def _segments(
             components=config.components,
             voicing=Voicing(*options.voicing, families=options.voicing_families),
             crashes=options.crashes,
-            progress=_bar(options, "reading MIDI", "file"),
+            progress=_bar(options, lead, "reading MIDI", "file"),
         )
     return UnlabeledSegments(
         options.data,
@@ -386,7 +384,7 @@ def _segments(
         seed=options.seed,
         length=2**62,
         workers=max(4, options.workers),
-        progress=_bar(options, "decoding audio", "file"),
+        progress=_bar(options, lead, "decoding audio", "file"),
     )
 
 

@@ -21,10 +21,14 @@ def _is_audio_file(path: Path) -> bool:
     return path.suffix.lower() in AUDIO_EXTENSIONS and path.is_file()
 
 
+def _is_own_output(path: Path) -> bool:
+    """One of drummernet's own audio outputs (``*.resynth.wav``, ``*.ab.wav``): those
+    in folders and glob matches are never inputs."""
+    return path.name.lower().endswith(outputs.OWN_AUDIO_SUFFIXES)
+
+
 def _is_input_audio(path: Path) -> bool:
-    """An audio file that is not one of drummernet's own outputs (``*.resynth.wav``,
-    ``*.ab.wav``): those in folders and glob matches are never inputs."""
-    return _is_audio_file(path) and not path.name.lower().endswith(outputs.OWN_AUDIO_SUFFIXES)
+    return _is_audio_file(path) and not _is_own_output(path)
 
 
 def expand_inputs(inputs: Iterable[str]) -> list[Path]:
@@ -46,7 +50,7 @@ def expand_inputs(inputs: Iterable[str]) -> list[Path]:
                 files += found
                 if not found:
                     empty.append(str(match))
-            elif not (pattern and match.name.lower().endswith(outputs.OWN_AUDIO_SUFFIXES)):
+            elif not (pattern and _is_own_output(match)):
                 files.append(match)
     kinds = ", ".join(AUDIO_EXTENSIONS)
     if empty and not files:
