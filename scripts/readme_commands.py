@@ -55,6 +55,12 @@ def smaller(script: str) -> str:
     return script
 
 
+def readme_script(readme: str | None = None) -> str:
+    """The README's blocks to run (:func:`shell_blocks`), made small (:func:`smaller`)."""
+    text = readme if readme is not None else (ROOT / "README.md").read_text()
+    return smaller("\n".join(shell_blocks(text)))
+
+
 def scratch_clone(folder: Path) -> Path:
     """A folder standing for a fresh clone after ``make demo``: ``folder/clone``,
     linked to the repository, with ``folder/shared`` linked to ``../shared``."""
@@ -71,7 +77,7 @@ def scratch_clone(folder: Path) -> Path:
 
 def run(keep: Path | None = None) -> int:
     """Run the README's blocks; the exit status of the first failing line, else 0."""
-    script = smaller("\n".join(shell_blocks((ROOT / "README.md").read_text())))
+    script = readme_script()
     with tempfile.TemporaryDirectory(prefix="readme-") as tmp:
         clone = scratch_clone(keep or Path(tmp))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DRUMMERNET_", "VIRTUAL"))}
@@ -87,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="print the script, do not run it")
     args = parser.parse_args(argv)
     if args.list:
-        print(smaller("\n".join(shell_blocks((ROOT / "README.md").read_text()))))
+        print(readme_script())
         return 0
     return run(args.keep)
 

@@ -44,11 +44,17 @@ def _imports(path: Path, module: str, modules: set[str]) -> set[str]:
     return found
 
 
-def test_the_package_has_no_import_cycle():
+def _modules() -> dict[str, Path]:
+    """The package's modules by dotted name (a package by its own name)."""
     files = {}
     for path in PACKAGE.rglob("*.py"):
         name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
         files[name.removesuffix(".__init__")] = path
+    return files
+
+
+def test_the_package_has_no_import_cycle():
+    files = _modules()
     graph = {m: _imports(p, m, set(files)) for m, p in files.items()}
     cycles = []
     for start in graph:  # a path back to ``start`` through what it imports
@@ -67,10 +73,7 @@ def test_the_package_has_no_import_cycle():
 def test_transcription_and_kits_stand_below_datasets_and_evaluation():
     """Re-synthesis plays one-shots through ``kits.mixing`` (not the training renders of
     ``datasets``), and kit fitting hears with ``drummernet.nmfd`` (not ``evaluation``)."""
-    files = {}
-    for path in PACKAGE.rglob("*.py"):
-        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-        files[name.removesuffix(".__init__")] = path
+    files = _modules()
     above = ("drummernet.datasets", "drummernet.evaluation", "drummernet.training")
     wrong = [f"{m} imports {i}" for m, p in files.items()
              if m.startswith(("drummernet.transcription", "drummernet.kits"))

@@ -75,7 +75,7 @@ def test_every_readme_size_rule_still_applies():
     """scripts/readme_commands.py shrinks the README's sizes by rules; each must match
     (a README edit that drops one would otherwise run a block for hours)."""
     commands = _readme_commands()
-    script = commands.smaller("\n".join(commands.shell_blocks(README)))
+    script = commands.readme_script(README)
     assert not re.search(r"^make ", script, flags=re.M) and ". .venv/bin/activate" in script
     assert "--max-minutes 10" not in script
 
