@@ -382,6 +382,71 @@ def _write_index(args: argparse.Namespace, done: list[tuple[str, dict[str, int]]
     print(f"index of {len(pages)} pages: {folder / 'index.html'}")
 
 
+def cmd_band_render(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from drummernet.datasets.accompaniment import write_band_clips
+
+    manifest = write_band_clips(
+        args.out, args.clips, seconds=args.seconds, seed=args.seed, split=args.split,
+        workers=args.workers,
+        progress=lambda it, total: tqdm(it, total=total, desc="band", unit="clip",
+                                        disable=not _show_progress(args)),
+    )  # fmt: skip
+    minutes = len(manifest["clips"]) * args.seconds / 60
+    print(f"wrote {len(manifest['clips'])} band clips ({minutes:.1f} min, {args.split} "
+          f"programs, {', '.join(manifest['soundfonts'])}) into {args.out}")  # fmt: skip
+    return 0
+
+
+def cmd_band_mix(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from drummernet.datasets.band_sets import mix_band_into_set
+
+    for dataset in args.datasets:
+        bar = {"desc": Path(dataset).name, "unit": "track", "disable": not _show_progress(args)}
+        folders = mix_band_into_set(
+            dataset,
+            args.out,
+            levels_db=args.levels,
+            seed=args.seed,
+            max_seconds=args.max_seconds,
+            progress=lambda it, total, bar=bar: tqdm(it, total=total, **bar),
+            variants=args.variants,
+        )
+        print(f"{dataset}: wrote {', '.join(str(f) for f in folders)}")
+    return 0
+
+
+def _add_band(sub: argparse._SubParsersAction) -> None:
+    """The ``band`` commands' arguments: accompaniment for training and validation."""
+    band = sub.add_parser(
+        "band", help="a band without drums: clips to train with, mixes to validate on"
+    ).add_subparsers(dest="band_command", required=True, metavar="{render,mix}")
+    p = band.add_parser("render", help="render generated accompaniment clips (train --band)")
+    p.add_argument("--out", required=True, help="folder for the clips and band.json")
+    p.add_argument("--clips", type=int, default=240, help="how many (default: 240)")
+    p.add_argument("--seconds", type=float, default=16.0, help="length of each (default: 16)")
+    p.add_argument("--split", choices=("train", "validation"), default="train",
+                   help="whose programs and SoundFonts (default: train)")  # fmt: skip
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=1, help="processes to render with")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_band_render)
+    p = band.add_parser("mix", help="annotated sets under a band (validation mixes)")
+    p.add_argument("datasets", nargs="+", help="annotated sets (rendered, MDB Drums, ...)")
+    p.add_argument("--out", required=True, help="folder for the mixed sets (SET+band0dB, ...)")
+    p.add_argument("--levels", type=float, nargs="+", default=[0.0, 6.0], metavar="DB",
+                   help="band RMS over the drums', one set each (default: 0 6)")  # fmt: skip
+    p.add_argument("--max-seconds", type=float, help="keep each track's first seconds only")
+    p.add_argument("--variants", type=int, default=1,
+                   help="bands per track, each a track of its own (default: 1)")  # fmt: skip
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_band_mix)
+
+
 def cmd_transcribe(args: argparse.Namespace) -> int:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -532,7 +597,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     }
     reports["drummernet"]["model"] = args.model or "default"
     if args.baseline == "nmfd":
-        tune = args.baseline_tune_on or args.tune_on
+        tune = args.baseline_tune_on or (args.tune_on[0] if args.tune_on else None)
         reports["nmfd"] = rep.evaluate_nmfd(
             args.datasets, args.classes, tune, args.max_seconds, progress, errors
         )
@@ -562,7 +627,13 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--classes", default="paper", choices=[c for c in CLASS_SETS if c != "components"]
     )
-    p.add_argument("--tune-on", help="validation set to choose per-class thresholds on")
+    p.add_argument(
+        "--tune-on",
+        action="append",
+        metavar="SET",
+        help="validation set to choose per-class thresholds on (repeatable: the sets' "
+        "tracks are pooled, e.g. drums alone and under a band)",
+    )
     _add_peak_picking_options(p)
     p.add_argument("--max-seconds", type=float, help="score only the start of each track")
     p.add_argument("--baseline", choices=["nmfd"], help="score a classical baseline beside it")
@@ -712,7 +783,7 @@ _TRAIN_OPTIONS = (
     "data", "kits", "steps", "checkpoint_every", "keep", "validation", "validate_every",
     "validation_tracks", "seed", "device", "workers", "cache_dir", "max_minutes", "init",
     "objective", "split", "validation_classes", "voicing", "voicing_families", "crashes",
-    "lr_schedule",
+    "lr_schedule", "band", "band_share", "band_db",
 )  # fmt: skip
 
 
@@ -796,6 +867,25 @@ def _add_warm_start_arguments(p: argparse.ArgumentParser) -> None:
         help="with --objective inverse: an item's crash doubles one of its kicks (drawn "
         "among those inside the item) with probability P (default: the first kick of the "
         "stretch, preroll included, 0.2 of items)",
+    )
+    p.add_argument(
+        "--band",
+        metavar="DIR",
+        help="with --objective inverse: mix a band (clips of `drummernet band render`) into "
+        "a share of the items, so that the network learns what is not a drum",
+    )
+    p.add_argument(
+        "--band-share",
+        type=float,
+        metavar="P",
+        help="with --band: the share of items mixed with a band (default: 0.8)",
+    )
+    p.add_argument(
+        "--band-db",
+        nargs=2,
+        type=float,
+        metavar=("LOW", "HIGH"),
+        help="with --band: the band's RMS over the drums', drawn per item (default: -12 12 dB)",
     )
 
 
@@ -914,8 +1004,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"drummernet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_presets, _add_config, _add_info, _add_selfcheck, _add_kits, _add_render,
-                _add_transcribe, _add_train, _add_evaluate, _add_adapt, _add_ablation):  # fmt: skip
+    commands = (_add_presets, _add_config, _add_info, _add_selfcheck, _add_kits, _add_render,
+                _add_band, _add_transcribe, _add_train, _add_evaluate, _add_adapt,
+                _add_ablation)  # fmt: skip
+    for add in commands:
         add(sub)
     return parser
 

@@ -21,6 +21,7 @@ import torch
 
 from drummernet.components import COMPONENTS, component_class
 from drummernet.config import SAMPLE_RATE
+from drummernet.datasets.accompaniment import BandMix
 from drummernet.datasets.augment import Augmentation, pitch_shift, spectral_tilt
 from drummernet.datasets.midi import Hit, MidiError, read_drum_midi
 from drummernet.datasets.render import midi_files, mix_hits
@@ -181,6 +182,8 @@ class SynthesizedSegments(torch.utils.data.Dataset):
         kick drawn among those inside the item; None: :data:`DOUBLINGS` as they are
         (the stretch's first kick, which may fall in the preroll)
     levels_db : ``(low, high)``: each component's level in an item, drawn uniformly (dB)
+    band : accompaniment mixed into a share of the items (see
+        :class:`~drummernet.datasets.accompaniment.BandMix`); None: drums alone
     """
 
     def __init__(
@@ -200,6 +203,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
         crashes: float | None = None,
         levels_db: tuple[float, float] = LEVEL_RANGE_DB,
         progress: Callable | None = None,
+        band: BandMix | None = None,
     ) -> None:
         if not kits:
             raise DrummerNetError("no kit given to render the warm-start data with")
@@ -217,7 +221,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
         self.sample_rate, self.seed, self.length = sample_rate, seed, length
         self.augmentation, self.preroll_s, self.voicing = augmentation, preroll_s, voicing
         self.components = tuple(components)
-        self.crashes, self.levels_db = crashes, levels_db
+        self.crashes, self.levels_db, self.band = crashes, levels_db, band
         durations = np.array([max(p.duration, seconds) for p in self.performances])
         self._weights = durations / durations.sum()
 
@@ -263,6 +267,8 @@ class SynthesizedSegments(torch.utils.data.Dataset):
             inside = [Hit(h.time - self.preroll_s, h.component, h.velocity) for h in labels
                       if h.time >= self.preroll_s]  # fmt: skip
             target = onset_targets(inside, frames, self.sample_rate / self.hop, self.components)
+            if self.band is not None:
+                audio = self.band.apply(audio, rng)
             peak = float(np.max(np.abs(audio)))
             if peak > 1e-4 and target.any():
                 return torch.from_numpy(audio / peak), torch.from_numpy(target)

@@ -31,7 +31,7 @@ def evaluate_model(
     datasets: Sequence[str | Path],
     classes: str = "paper",
     peaks: PeakPicking | None = None,
-    tune_on: str | Path | None = None,
+    tune_on: str | Path | Sequence[str | Path] | None = None,
     max_seconds: float | None = None,
     progress: Callable | None = None,
     widen_classes: bool = True,
@@ -40,20 +40,25 @@ def evaluate_model(
     """Score a model on each dataset; with ``tune_on``, per-class thresholds (and, with
     ``widen_classes``, whether a class adds its family's left-out components, see
     :func:`tune_peak_picking`) are first chosen on that (validation) set and then
-    used unchanged on every dataset. The tuning set may be scored too (its
+    used unchanged on every dataset (several sets: their tracks pooled, e.g. drums alone
+    and under a band). The tuning set may be scored too (its
     activations are computed once); its scores are then optimistic, and the report
     says which set was used for tuning. With ``errors``, tracks whose annotations or
     audio cannot be used are reported there and left out."""
     peaks = peaks or PeakPicking.for_model(model)
     report: dict = {"classes": classes, "datasets": {}}
     cache: dict[str, list] = {}  # the tuning set's activations, reused if it is also scored
-    if tune_on is not None:
-        runs = model_activations(model, load_dataset(tune_on, errors), classes, max_seconds,
-                                 progress=progress, errors=errors)  # fmt: skip
-        cache[str(Path(tune_on).resolve())] = runs
-        names = [result.source for result, _ in runs]
-        peaks, info = tune_peak_picking(runs, names, peaks, classes, widen_classes)
-        report["tuning"] = {"dataset": str(tune_on), **info}
+    tune_sets = [tune_on] if isinstance(tune_on, str | Path) else list(tune_on or [])
+    if tune_sets:
+        pooled, names = [], []
+        for tune in tune_sets:
+            runs = model_activations(model, load_dataset(tune, errors), classes, max_seconds,
+                                     progress=progress, errors=errors)  # fmt: skip
+            cache[str(Path(tune).resolve())] = runs
+            pooled += runs
+            names += [f"{dataset_name(tune)}/{result.source}" for result, _ in runs]
+        peaks, info = tune_peak_picking(pooled, names, peaks, classes, widen_classes)
+        report["tuning"] = {"dataset": " + ".join(str(t) for t in tune_sets), **info}
     report["peak_picking"] = peaks.to_dict()
     for path in datasets:
         start = time.monotonic()

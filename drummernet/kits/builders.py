@@ -230,10 +230,14 @@ def notes_midi(
 
 
 def render_midi(
-    midi: mido.MidiFile, soundfont: str | Path, sample_rate: int = SAMPLE_RATE, gain: float = 0.5
+    midi: mido.MidiFile,
+    soundfont: str | Path,
+    sample_rate: int = SAMPLE_RATE,
+    gain: float = 0.5,
+    effects: bool = False,
 ) -> np.ndarray:
     """Render a MIDI file with the ``fluidsynth`` program and a SoundFont: mono float32
-    at ``sample_rate``, without reverb or chorus."""
+    at ``sample_rate``, without reverb or chorus unless ``effects``."""
     fluidsynth = shutil.which("fluidsynth")
     if fluidsynth is None:
         raise KitError(
@@ -243,7 +247,8 @@ def render_midi(
     with tempfile.TemporaryDirectory() as tmp:
         mid, wav = Path(tmp) / "notes.mid", Path(tmp) / "notes.wav"
         midi.save(mid)
-        command = [fluidsynth, "-ni", "-q", "-g", str(gain), "-r", "44100", "-R", "0", "-C", "0",
+        command = [fluidsynth, "-ni", "-q", "-g", str(gain), "-r", "44100", "-R", str(int(effects)),
+                   "-C", str(int(effects)),
                    "-F", str(wav), str(soundfont), str(mid)]  # fmt: skip
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
         if result.returncode != 0 or not wav.is_file():

@@ -49,11 +49,15 @@ class TrainOptions:
     voicing_families: tuple[str, ...] = ()  # "inverse": the families re-voiced (): all
     crashes: float | None = None  # "inverse": a crash on a kick inside an item, probability
     lr_schedule: str = "constant"  # or "cosine": to 0 at `steps` (see step.learning_rate)
+    band: str | None = None  # "inverse": folder of band clips (`drummernet band render`)
+    band_share: float = 0.8  # "inverse": share of the items mixed with a band
+    band_db: tuple[float, float] = (-12.0, 12.0)  # band RMS over the drums', drawn (dB)
 
     def __post_init__(self) -> None:
         # given as lists (argparse, a checkpoint's options): kept as the tuples they are
         self.voicing = tuple(self.voicing)  # type: ignore[assignment]
         self.voicing_families = tuple(self.voicing_families)
+        self.band_db = tuple(self.band_db)  # type: ignore[assignment]
 
 
 #: What a resumed run may be given anew: how long and how it runs, and where its

@@ -39,6 +39,7 @@ import torch
 import torch.distributed as dist
 
 from drummernet.config import LR_SCHEDULES, OBJECTIVES, Config
+from drummernet.datasets.accompaniment import BandMix, band_manifest, read_band_clips
 from drummernet.datasets.annotations import load_dataset
 from drummernet.datasets.synthesized import SynthesizedSegments, Voicing
 from drummernet.datasets.unlabeled import UnlabeledSegments
@@ -226,6 +227,15 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
     if options.voicing_families and not any(options.voicing):
         raise DrummerNetError("--voicing-families says which families --voicing re-voices: "
                               "give --voicing SEMITONES DB_PER_OCTAVE too")  # fmt: skip
+    if not 0.0 <= options.band_share <= 1.0 or options.band_db[0] > options.band_db[1]:
+        raise DrummerNetError("--band-share is a probability, from 0 to 1, and --band-db "
+                              f"LOW HIGH needs LOW <= HIGH; got {options.band_share} and "
+                              f"{options.band_db}")  # fmt: skip
+    if options.band is not None and options.objective != "inverse":
+        raise DrummerNetError("--band mixes a band into rendered drums: it applies to "
+                              "--objective inverse only")  # fmt: skip
+    if options.band is not None:
+        band_manifest(options.band)  # not a folder of clips: said before the run folder is made
     if options.lr_schedule not in LR_SCHEDULES:
         raise DrummerNetError(f"unknown learning-rate schedule {options.lr_schedule!r}; "
                               f"choose one of: {', '.join(LR_SCHEDULES)}")  # fmt: skip
@@ -375,6 +385,7 @@ def _segments(
             voicing=Voicing(*options.voicing, families=options.voicing_families),
             crashes=options.crashes,
             progress=_bar(options, lead, "reading MIDI", "file"),
+            band=_band(options),
         )
     return UnlabeledSegments(
         options.data,
@@ -386,6 +397,14 @@ def _segments(
         workers=max(4, options.workers),
         progress=_bar(options, lead, "decoding audio", "file"),
     )
+
+
+def _band(options: TrainOptions) -> BandMix | None:
+    """The band mixed into the warm start's items (``--band``), or None."""
+    if options.band is None:
+        return None
+    clips, _ = read_band_clips(options.band)
+    return BandMix(tuple(clips), options.band_share, options.band_db)
 
 
 def _leave_sigterm_to_the_loop(worker_id: int) -> None:

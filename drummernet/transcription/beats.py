@@ -47,28 +47,55 @@ GRIDS: dict[str, Fraction] = {
     "1/8t": Fraction(1, 3),
     "1/16t": Fraction(1, 6),
 }
+#: Envelope values computed per block of :func:`onset_envelope` (bounds its memory).
+ENVELOPE_BLOCK = 10_000
+#: Envelope frames per block of a long envelope's autocorrelation (about 11 minutes).
+AC_BLOCK = 2**16
 #: Classes whose hits mark the first beat of a bar.
 DOWNBEAT_COMPONENTS = ("KD_KD", "CY_CRC")
 
 
-def onset_envelope(activations: np.ndarray, frame_rate: float) -> np.ndarray:
-    """``(K, frames)`` activations -> their sum max-pooled to :data:`ENVELOPE_RATE`.
+def onset_envelope(
+    activations: np.ndarray, frame_rate: float, rows: Sequence[int] | None = None
+) -> np.ndarray:
+    """``(K, frames)`` activations (their ``rows`` only, when given) -> their sum
+    max-pooled to :data:`ENVELOPE_RATE`. Summed a block of frames at a time, so that
+    an hour of activations needs no float64 copy of its whole length.
 
     Returns
     -------
     array ``(ceil(frames / pool),)``, where ``pool = frame_rate / ENVELOPE_RATE``.
     """
-    total = np.asarray(activations).sum(axis=0, dtype=np.float64)  # no float64 copy of all
+    activations = np.asarray(activations)
     pool = max(1, round(frame_rate / ENVELOPE_RATE))
-    padded = np.pad(total, (0, -len(total) % pool))
-    return padded.reshape(-1, pool).max(axis=1)
+    frames = activations.shape[1]
+    out = np.empty(-(-frames // pool), dtype=np.float64)
+    step = pool * ENVELOPE_BLOCK
+    for start in range(0, frames, step):
+        part = activations[:, start : start + step]
+        total = (part if rows is None else part[list(rows)]).sum(axis=0, dtype=np.float64)
+        padded = np.pad(total, (0, -len(total) % pool))
+        out[start // pool : start // pool + len(padded) // pool] = padded.reshape(-1, pool).max(1)
+    return out
 
 
-def _raw_autocorrelation(envelope: np.ndarray) -> np.ndarray:
-    """Autocorrelation of the mean-removed envelope at lags ``0 .. len - 1`` (by FFT,
-    zero-padded: no wrap-around)."""
+def _raw_autocorrelation(envelope: np.ndarray, max_lag: int | None = None) -> np.ndarray:
+    """Autocorrelation of the mean-removed envelope at lags ``0 .. max_lag`` (default:
+    ``len - 1``), by FFT, zero-padded (no wrap-around). An envelope longer than
+    :data:`AC_BLOCK` is correlated a block at a time with the block and the
+    ``max_lag`` frames after it, so that an hour's needs no FFT of its whole length."""
     x = envelope - envelope.mean()
-    return np.fft.irfft(np.abs(np.fft.rfft(x, n=2 * len(x))) ** 2)[: len(x)]
+    n = len(x)
+    max_lag = n - 1 if max_lag is None else max(0, min(max_lag, n - 1))
+    if n <= AC_BLOCK:
+        return np.fft.irfft(np.abs(np.fft.rfft(x, n=2 * n)) ** 2)[: max_lag + 1]
+    out = np.zeros(max_lag + 1)
+    size = 1 << int(np.ceil(np.log2(AC_BLOCK + max_lag + AC_BLOCK)))
+    for start in range(0, n, AC_BLOCK):
+        block, ahead = x[start : start + AC_BLOCK], x[start : start + AC_BLOCK + max_lag]
+        product = np.conj(np.fft.rfft(block, n=size)) * np.fft.rfft(ahead, n=size)
+        out += np.fft.irfft(product, n=size)[: max_lag + 1]
+    return out
 
 
 def _best_period(envelope: np.ndarray, rate: float, centre_bpm: float, octaves: float) -> float:
@@ -78,7 +105,7 @@ def _best_period(envelope: np.ndarray, rate: float, centre_bpm: float, octaves: 
     max_lag = min(len(x) - 1, int(rate * 60 / 30))  # nothing slower than 30 bpm
     if max_lag < 2 or not np.any(x):
         return 0.0
-    ac = _raw_autocorrelation(envelope)[: max_lag + 1]
+    ac = _raw_autocorrelation(envelope, max_lag)
     lags = np.arange(1, max_lag + 1)
     bpm = 60 * rate / lags
     prior = np.exp(-0.5 * (np.log2(bpm / centre_bpm) / octaves) ** 2)
@@ -129,6 +156,8 @@ def local_periods(
 #: drum pattern can be counted at), within :data:`TEMPO_RANGE` bpm.
 TEMPO_RATIOS = (1 / 2, 2 / 3, 3 / 4, 1.0, 4 / 3, 3 / 2, 2.0)
 TEMPO_RANGE = (40.0, 260.0)
+#: The lags (in beats) at which each family's autocorrelation describes a tempo.
+TEMPO_FEATURE_BEATS = {"1": 1.0, "2": 2.0, "4": 4.0, "1.5": 1.5}
 #: The drum families whose envelopes describe a candidate tempo.
 TEMPO_GROUPS: dict[str, tuple[str, ...]] = {
     "KD": ("KD_KD",),
@@ -193,15 +222,16 @@ def group_envelopes(
     envelopes = {"all": onset_envelope(activations, frame_rate)}
     for name, members in TEMPO_GROUPS.items():
         rows = [index[c] for c in members if c in index]
-        envelopes[name] = (onset_envelope(activations[rows], frame_rate) if rows
+        envelopes[name] = (onset_envelope(activations, frame_rate, rows) if rows
                            else np.zeros_like(envelopes["all"]))  # fmt: skip
     envelopes["KS"] = envelopes["KD"] + envelopes["SD"]
     return envelopes
 
 
-def _autocorrelation(envelope: np.ndarray) -> np.ndarray:
-    """Autocorrelation of the mean-removed envelope, 1 at lag 0 (0 where flat)."""
-    full = _raw_autocorrelation(envelope)
+def _autocorrelation(envelope: np.ndarray, max_lag: int | None = None) -> np.ndarray:
+    """Autocorrelation of the mean-removed envelope up to ``max_lag``, 1 at lag 0 (0
+    where flat)."""
+    full = _raw_autocorrelation(envelope, max_lag)
     return full / full[0] if full[0] > 0 else np.zeros_like(full)
 
 
@@ -225,7 +255,7 @@ def tempo_features(
         period = 60 * rate / tempo
         row = {"octaves_from_110_sq": float(np.log2(tempo / 110.0) ** 2)}
         for name, ac in autocorrelations.items():
-            for label, beats in (("1", 1.0), ("2", 2.0), ("4", 4.0), ("1.5", 1.5)):
+            for label, beats in TEMPO_FEATURE_BEATS.items():
                 row[f"{name}_{label}"] = _at(ac, period * beats)
         rows.append(row)
     for key in [k for k in rows[0] if k != "octaves_from_110_sq"] if rows else []:
@@ -242,7 +272,8 @@ def tempo_candidates(envelopes: dict[str, np.ndarray], rate: float = ENVELOPE_RA
     base = estimate_tempo(envelopes["all"], rate)
     tempos = [base * r for r in TEMPO_RATIOS if TEMPO_RANGE[0] <= base * r <= TEMPO_RANGE[1]]
     tempos = tempos or [base]
-    acs = {name: _autocorrelation(env) for name, env in envelopes.items()}
+    longest = int(np.ceil(max(TEMPO_FEATURE_BEATS.values()) * 60 * rate / min(tempos))) + 2
+    acs = {name: _autocorrelation(env, longest) for name, env in envelopes.items()}
     return tempos, tempo_features(acs, tempos, rate)
 
 
@@ -306,13 +337,27 @@ def track_beats(envelope: np.ndarray, bpm: float, rate: float = ENVELOPE_RATE) -
 
 
 def smooth_beats(times: np.ndarray, width: int = SMOOTH_BEATS) -> np.ndarray:
-    """Each beat time replaced by a least-squares line through it and its neighbours."""
-    from scipy.signal import savgol_filter
-
+    """Each beat time replaced by a least-squares line through it and its neighbours
+    (``width`` beats, odd); at either end, the line through the first or last ``width``
+    beats. This is ``scipy.signal.savgol_filter(times, width, 1, mode="interp")``
+    (tested equal), without importing ``scipy.signal``: its import holds 60 MB, an
+    eighth of an hour-long transcription's memory."""
+    times = np.asarray(times, dtype=float)
     if len(times) < 3:
-        return np.asarray(times, dtype=float)
+        return times
     window = min(width, len(times) - (1 - len(times) % 2))
-    return savgol_filter(np.asarray(times, dtype=float), window, 1, mode="interp")
+    half = window // 2
+    out = times.copy()
+    # a line's value at the centre of a window is the window's mean
+    out[half : len(times) - half] = np.convolve(times, np.full(window, 1 / window), "valid")
+    at = np.arange(window, dtype=float)
+    for start, ends in (
+        (0, np.arange(half)),
+        (len(times) - window, np.arange(window - half, window)),
+    ):
+        slope, intercept = np.polyfit(at, times[start : start + window], 1)
+        out[start + ends] = intercept + slope * ends
+    return out
 
 
 @dataclass(frozen=True)
