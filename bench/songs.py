@@ -51,11 +51,11 @@ def load(path: str, thresholds_from: str | None):
     return net, PeakPicking.for_model(net), items
 
 
-def score(net, peaks, folder: Path, classes: str, max_seconds: float) -> dict:
+def score(net, peaks, folder: Path, classes: str, max_seconds: float, tracks: int | None) -> dict:
     from drummernet.datasets.annotations import load_dataset
     from drummernet.evaluation.runner import model_activations, score_activations
 
-    runs = model_activations(net, load_dataset(folder), classes, max_seconds)
+    runs = model_activations(net, load_dataset(folder)[:tracks], classes, max_seconds)
     result = score_activations(runs, [r.source for r, _ in runs], peaks, classes)
     return {k: round(v, 4) for k, v in result["paper"].items()}
 
@@ -67,6 +67,7 @@ def main() -> None:
     parser.add_argument("--work", default=str(ROOT / "data" / "work"))
     parser.add_argument("--classes", choices=("paper", "all"), default="paper")
     parser.add_argument("--max-seconds", type=float, default=60.0)
+    parser.add_argument("--tracks", type=int, help="the first N tracks of each set (default: all)")
     parser.add_argument("--thresholds-from", help="model file whose thresholds checkpoints use")
     parser.add_argument("--out", help="JSON file to write (default: print only)")
     args = parser.parse_args()
@@ -79,7 +80,7 @@ def main() -> None:
         for name, folders in sets.items():
             for folder in folders:
                 row["sets"][folder.name] = score(net, peaks, folder, args.classes,
-                                                 args.max_seconds)  # fmt: skip
+                                                 args.max_seconds, args.tracks)  # fmt: skip
             alone = row["sets"][folders[0].name]["mean"]
             mixes = zip(LEVELS, folders[1:], strict=True)
             row[f"{name} loss"] = {level: round(alone - row["sets"][f.name]["mean"], 4)
@@ -92,7 +93,7 @@ def main() -> None:
     best = max(rows, key=lambda r: r["mean"])
     print(f"highest mean over the {args.split} sets: {best['model']} ({best['mean']:.3f})")
     if args.out:
-        setup = {k: getattr(args, k) for k in ("split", "classes", "max_seconds", "work")}
+        setup = {k: getattr(args, k) for k in ("split", "classes", "max_seconds", "tracks", "work")}
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         result = {"setup": setup, "rows": rows, "choose": best["model"]}
         Path(args.out).write_text(json.dumps(result, indent=1) + "\n")

@@ -129,19 +129,31 @@ def _quiet_decoder(path: Path) -> Iterator[None]:
         os.close(null)
 
 
-def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """Decode ``path`` to mono float32 at ``sample_rate`` Hz.
+def load_audio_channels(path: str | Path) -> tuple[np.ndarray, int]:
+    """Decode ``path`` as it is: float32 ``(samples, channels)`` and its rate (Hz).
 
     Raises :class:`AudioError` for a missing, unreadable, empty or non-finite file.
     """
     path = _existing(path)
     try:
         with _quiet_decoder(path):
-            y, sr = sf.read(str(path), dtype="float32", always_2d=False)
+            y, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise _cannot_decode(path, exc) from None
     if y.size == 0:
         raise AudioError(f"{path}: audio file has no samples")
+    if not np.all(np.isfinite(y)):
+        valid_audio(y.ravel(), str(path))  # its one line for NaN or infinite samples
+    return y, int(sr)
+
+
+def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Decode ``path`` to mono float32 at ``sample_rate`` Hz.
+
+    Raises :class:`AudioError` for a missing, unreadable, empty or non-finite file.
+    """
+    y, sr = load_audio_channels(path)
+    y = y[:, 0] if y.shape[1] == 1 else y  # mono files stay one-dimensional
     warn_if_cancelled(*_powers(y), str(path))
     y = valid_audio(to_mono(y), str(path))
     return resample(y, sr, sample_rate).astype(np.float32, copy=False)

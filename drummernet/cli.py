@@ -460,6 +460,10 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     files = expand_inputs(args.inputs)
     net = get_model(args.model)  # a missing or broken model fails once, before any file
     peaks = _peak_picking(net, args)
+    if args.separate:  # Demucs or its weights missing: one line, before any file
+        from drummernet.separation import load_separator, separator_weights
+
+        load_separator(separator_weights(args.separate))
     options = OutputOptions(args.quantize, args.time_signature, args.kit)
     kwargs = {
         "options": options,
@@ -469,6 +473,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         "model": args.model,
         "classes": args.classes,
         "peaks": peaks,
+        "separate": args.separate,
     }
     show = _show_progress(args)
     parallel = args.workers > 1 and len(files) > 1
@@ -555,6 +560,15 @@ def _add_transcribe(sub: argparse._SubParsersAction) -> None:
         "--kit",
         help="kit (name or folder) that plays the transcription back for wav, ab.wav "
         "and html (default: fluidr3-standard)",
+    )
+    p.add_argument(
+        "--separate",
+        nargs="?",
+        const="htdemucs",
+        metavar="WEIGHTS",
+        help="a song: transcribe the drums Demucs separates from it (needs `pip install "
+        "demucs` and its htdemucs weights in the Hugging Face cache; or WEIGHTS, a Demucs "
+        ".safetensors file)",
     )
     p.add_argument("--workers", type=int, default=1, help="processes for many files")
     p.add_argument(

@@ -71,6 +71,7 @@ def transcribe_file(
     progress: Callable[[float], None] | None = None,
     options: outputs.OutputOptions = outputs.DEFAULT_OPTIONS,
     stem: str | None = None,
+    separate: str | None = None,
 ) -> dict[str, int]:
     """Transcribe one file and write the chosen ``formats`` (with ``options``:
     quantization, time signature, re-synthesis kit); returns onsets per class.
@@ -78,7 +79,9 @@ def transcribe_file(
     :func:`~drummernet.transcription.outputs.output_stems`).
 
     Existing outputs are an error unless ``overwrite``; it is checked before any
-    work is done, and nothing is written when transcription fails.
+    work is done, and nothing is written when transcription fails. With ``separate``
+    (``"htdemucs"`` or a Demucs weights file), the drums Demucs separates from the
+    input are transcribed (:mod:`drummernet.separation`).
     """
     unknown = [f for f in formats if f not in outputs.FORMATS]
     if unknown:
@@ -97,6 +100,15 @@ def transcribe_file(
             raise DrummerNetError(f"cannot create {out_dir}: {exc.strerror}") from None
     if options.kit is not None and {"wav", "ab.wav", "html"} & set(formats):
         get_kit(options.kit)  # an unknown kit fails before the work
-    result = transcribe(path, model=model, classes=classes, peaks=peaks, progress=progress)
+    if separate:
+        from drummernet.separation import drums_of_file
+
+        drums, rate = drums_of_file(path, separate)
+        result = transcribe(drums, sr=rate, model=model, classes=classes, peaks=peaks,
+                            progress=progress)  # fmt: skip
+        result.source = str(path)
+        result.meta["separated_by"] = Path(separate).name
+    else:
+        result = transcribe(path, model=model, classes=classes, peaks=peaks, progress=progress)
     write_outputs(result, paths, options, path)
     return result.counts()
