@@ -2,7 +2,7 @@
 
 Scores the model (default: the shipped one) on the rendered GMD validation and test
 sets (held-out kits) and the MDB Drums dev tracks, and NMFD on the same tracks,
-then writes ``bench/results/accuracy-<date>.json`` and ``.md``. Datasets that are
+then writes ``bench/results/accuracy/accuracy-<date>.json`` and ``.md``. Datasets that are
 not present are skipped with a note. Render the GMD sets first with
 ``scripts/train_default.sh`` (or ``drummernet render``).
 
@@ -49,8 +49,8 @@ def main() -> None:
                                             max_seconds=args.max_seconds)  # fmt: skip
     print(rep.format_table(reports))
     folder = Path(args.out)
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = folder / f"accuracy-{datetime.date.today().isoformat()}"
+    (folder / "accuracy").mkdir(parents=True, exist_ok=True)
+    stem = folder / "accuracy" / f"accuracy-{datetime.date.today().isoformat()}"
     for suffix in (".json", ".md"):
         rep.write_report(reports, stem.with_suffix(suffix))
     print(f"written {stem}.json and .md")

@@ -18,7 +18,7 @@ KD SD HH, the model's own peak picking) by
 
 Where the group's true kit is known (a rendered set), the spectral distance of
 the starting and the fitted KD, SD and HH one-shots to the true ones is reported.
-Writes ``bench/results/adapt_kit-<date>[-N].json`` and prints a table.
+Writes ``bench/results/adapt_kit/adapt_kit-<date>[-N].json`` and prints a table.
 
     OMP_WAIT_POLICY=PASSIVE python bench/adapt_kit.py data/render/gmd-test \
         --group hydrogen-audiophob --group hydrogen-bja-pacific [--methods base kit]

@@ -3,7 +3,7 @@
 The first one-minute excerpts of a rendered set's tracks (tracks of at least 60 s,
 in the set's order) until ``--minutes`` are reached, adapted on by the command line
 as a user would run it (the shipped model, default options), in one process with
-``--threads`` threads. Writes ``bench/results/adapt_speed-<date>.json``.
+``--threads`` threads. Writes ``bench/results/adapt_speed/adapt_speed-<date>.json``.
 
     OMP_WAIT_POLICY=PASSIVE python bench/adapt_speed.py data/render/gmd-test [--minutes 10]
 """

@@ -8,7 +8,7 @@ install it into a separate virtual environment and point ``--libnmfd-python`` at
 
 Both factorise the spectrogram of the shipped example loop from the same templates
 (the synthesizer's kits) and the same initial activations; the script prints and
-writes (``bench/results/check_nmfd-<date>.json``) the largest relative difference
+writes (``bench/results/check_nmfd/check_nmfd-<date>.json``) the largest relative difference
 of the activations and whether the picked onsets agree.
 """
 

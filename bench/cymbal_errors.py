@@ -4,7 +4,7 @@ For the ride, crash and open-hat slots: onsets reported and referenced, hits, an
 each false alarm the referenced components within 50 ms of it (a ride heard on a
 closed hat shows as ``CY_RDC <- HH_CHH``); then, at each referenced crash, the
 largest activation of the crash, ride, open- and closed-hat slots within -20/+50 ms.
-Prints a report and writes ``bench/results/cymbal_errors-<date>[-N].json``.
+Prints a report and writes ``bench/results/cymbal_errors/cymbal_errors-<date>[-N].json``.
 
     OMP_WAIT_POLICY=PASSIVE python bench/cymbal_errors.py data/render/gmd-validation \
         [--model M.pt] [--tracks 60] [--max-seconds 60]

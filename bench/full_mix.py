@@ -9,7 +9,7 @@ mixed at several drum-to-accompaniment levels.
 
 The threshold is chosen on the GMD *validation* split alone (the lowest that
 warns about at most 5 % of its drums alone); the test split and the MDB stems
-only report how it does. Writes ``bench/results/full_mix-<date>.json``.
+only report how it does. Writes ``bench/results/full_mix/full_mix-<date>.json``.
 
     OMP_WAIT_POLICY=PASSIVE python bench/full_mix.py [--files 30]
 """
@@ -172,7 +172,7 @@ def main() -> None:
         print(f"  at {FULL_MIX_DB:+.1f} dB: {result[f'{split}_rates']}")
     print("real drum stems: " + ", ".join(f"{k} {v:+.1f}" for k, v in real.items()))
     print(f"threshold chosen on validation: {chosen:+.2f} dB (shipped: {FULL_MIX_DB:+.2f})")
-    folder = Path(args.out)
+    folder = Path(args.out) / "full_mix"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"full_mix-{result['date']}.json"
     path.write_text(json.dumps(result, indent=1))

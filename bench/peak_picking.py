@@ -12,7 +12,7 @@ tries, on the cached activations, the paper's post-processing and two remedies:
 
 For every variant the per-class thresholds are chosen on the first dataset (the
 validation set) and used unchanged on the others, as ``drummernet evaluate
---tune-on`` does. Writes ``bench/results/peak_picking-<date>.json``.
+--tune-on`` does. Writes ``bench/results/peak_picking/peak_picking-<date>.json``.
 
     OMP_WAIT_POLICY=PASSIVE python bench/peak_picking.py [VALIDATION REPORT...] [--model M]
 """

@@ -7,10 +7,11 @@ from pathlib import Path
 
 
 def dated_path(folder: str | Path, name: str) -> Path:
-    """``folder/NAME-DATE.json`` (today's date), or ``NAME-DATE-2.json``, ``-3``, ...
-    when a run earlier the same day wrote it: a second run keeps the first one's
-    numbers. Creates ``folder``."""
-    folder = Path(folder)
+    """``folder/NAME/NAME-DATE.json`` (today's date), or ``NAME-DATE-2.json``, ``-3``,
+    ... when a run earlier the same day wrote it: a second run keeps the first one's
+    numbers. Each benchmark has its folder (with a README naming its command and the
+    figures quoted from it). Creates the folder."""
+    folder = Path(folder) / name
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{name}-{datetime.date.today().isoformat()}"
     path, n = folder / f"{stem}.json", 2

@@ -9,7 +9,7 @@ validation render and its mixes: the only sets a choice may be made on. ``--spli
 test`` reads the GMD test render and the MDB dev stems with their mixes, to report.
 
     OMP_WAIT_POLICY=PASSIVE python bench/songs.py MODEL_OR_CKPT... [--split test] \\
-        [--work data/work] [--classes all] [--out FILE.json]
+        [--work data/work] [--classes all] [--tracks N] [--out FILE.json]
 
 The checkpoint chosen is the one of highest mean over the validation sets (drums
 alone, +0 dB, +6 dB): ``choose`` in the output.
@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+
+from results_file import dated_path  # bench/results_file.py (run as bench/SCRIPT.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 MDB = ROOT.parent / "shared" / "data" / "mdb-drums-dev"
@@ -69,7 +71,7 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=60.0)
     parser.add_argument("--tracks", type=int, help="the first N tracks of each set (default: all)")
     parser.add_argument("--thresholds-from", help="model file whose thresholds checkpoints use")
-    parser.add_argument("--out", help="JSON file to write (default: print only)")
+    parser.add_argument("--out", help="JSON file to write (default: bench/results/songs/)")
     args = parser.parse_args()
 
     sets = sets_of(args.split, Path(args.work))
@@ -92,12 +94,11 @@ def main() -> None:
         print(f"{Path(path).name} ({items} items): {shown}  | mean {row['mean']:.3f}", flush=True)
     best = max(rows, key=lambda r: r["mean"])
     print(f"highest mean over the {args.split} sets: {best['model']} ({best['mean']:.3f})")
-    if args.out:
-        setup = {k: getattr(args, k) for k in ("split", "classes", "max_seconds", "tracks", "work")}
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        result = {"setup": setup, "rows": rows, "choose": best["model"]}
-        Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
-        print(f"written {args.out}")
+    out = Path(args.out) if args.out else dated_path(ROOT / "bench" / "results", "songs")
+    setup = {k: getattr(args, k) for k in ("split", "classes", "max_seconds", "tracks", "work")}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"setup": setup, "rows": rows, "choose": best["model"]}, indent=1))
+    print(f"written {out}")
 
 
 if __name__ == "__main__":

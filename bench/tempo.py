@@ -19,7 +19,7 @@ share of tracks whose bar lines fall on the metronome's, and the onset F1 per cl
 score costs), beside its ceiling: the labels themselves snapped to the metronome's
 grid (:func:`oracle_f1`).
 The 4 MDB Drums dev stems (real recordings, no tempo labels) get the quantization
-losses too. Writes ``bench/results/tempo-<date>.json``.
+losses too. Writes ``bench/results/tempo/tempo-<date>.json``.
 
     OMP_WAIT_POLICY=PASSIVE python bench/tempo.py [--files 30] [--split validation]
 """

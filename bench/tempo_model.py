@@ -11,7 +11,7 @@ standardised features scores the candidates; a performance's tempo is its best
 candidate. Prints, for each regularisation, the share of performances whose chosen
 tempo is right on train and validation, and writes the chosen model (the best on
 validation, ties to the stronger regularisation) to
-``bench/results/tempo_model-<date>.json``: paste its ``model`` into ``TEMPO_MODEL``.
+``bench/results/tempo_model/tempo_model-<date>.json``: paste its ``model`` into ``TEMPO_MODEL``.
 
     OMP_WAIT_POLICY=PASSIVE python bench/tempo_model.py [--train 200] [--cache DIR]
 

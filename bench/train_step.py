@@ -2,7 +2,7 @@
 backward) for each configuration preset, and its parts, on this machine.
 
 Each preset runs in its own process so that its peak memory is its own. Writes
-``bench/results/train_step-<date>.json`` and prints a table; timings are
+``bench/results/train_step/train_step-<date>.json`` and prints a table; timings are
 medians over ``--repeats`` steps after one warm-up step. Compare presets by the
 ratio to ``paper`` measured in the same run: absolute times on a shared
 machine are noisy.

@@ -4,7 +4,7 @@ The input is the shipped example loop tiled to each length and written as FLAC.
 Every (system, length) runs in its own process, which reads the file, transcribes
 it and reports wall time and peak resident memory (before transcribing too, so
 that the growth with the length of the input shows). Writes
-``bench/results/transcribe_speed-<date>.json``. Compare systems by ratios measured
+``bench/results/transcribe_speed/transcribe_speed-<date>.json``. Compare systems by ratios measured
 in the same run.
 
     OMP_WAIT_POLICY=PASSIVE python bench/transcribe_speed.py [--minutes 2 60] [--threads 1]

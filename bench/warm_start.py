@@ -3,7 +3,7 @@
 Scores each model file or checkpoint on validation tracks (by default the GMD
 validation render's tracks 17-40: the run's own validation used the first 16),
 choosing each class's peak-picking threshold on those tracks, with ``--classes
-paper`` and ``all``; writes ``bench/results/warm_start-<date>[-N].json``. With
+paper`` and ``all``; writes ``bench/results/warm_start/warm_start-<date>[-N].json``. With
 ``--head sigmoid`` a checkpoint trained under another activation is scored with
 a sigmoid per component and frame (the ``inverse`` preset's head; the weights
 are the same). Validation only: nothing here reads a test set.

@@ -30,6 +30,7 @@ SMALLER = [
     (r"--resume --steps 20000", "--resume --steps 3"),
     (r"--limit 20", "--limit 2"),
     (r"--limit 4", "--limit 1"),
+    (r"--clips 240", "--clips 2 --seconds 4"),
     (r"--baseline nmfd", "--baseline nmfd --max-seconds 8"),
     (r"adapt my_album/ --out mine.pt", "adapt my_album/ --out mine.pt --steps 2"),
     (r"(scripts/train_default\.sh \S+ \S+ \S+) 60", r"RENDER_LIMIT=1 \1 0.05 2"),

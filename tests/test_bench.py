@@ -32,7 +32,7 @@ def run(script, *args):
 
 def test_transcribe_speed_bench(model_file, tmp_path):
     run("transcribe_speed.py", "--minutes", "0.05", "--model", model_file, "--out", tmp_path)
-    (path,) = tmp_path.glob("transcribe_speed-*.json")
+    (path,) = tmp_path.glob("transcribe_speed/transcribe_speed-*.json")
     runs = json.loads(path.read_text())["runs"]
     assert set(runs) == {"drummernet@0.05min", "lite@0.05min", "nmfd@0.05min"}
     assert runs["drummernet@0.05min"]["audio_s"] == pytest.approx(3.0, abs=0.01)
@@ -45,14 +45,14 @@ def test_accuracy_bench(model_file, tmp_path):
     out = run("accuracy.py", EXAMPLES, tmp_path / "missing", "--model", model_file,
               "--out", tmp_path)  # fmt: skip
     assert "skipped (not found)" in out
-    report = json.loads(next(tmp_path.glob("accuracy-*.json")).read_text())
+    report = json.loads(next(tmp_path.glob("accuracy/accuracy-*.json")).read_text())
     assert report["nmfd"]["datasets"]["examples"]["n_tracks"] == 1
 
 
 def test_train_step_bench(tmp_path):
     run("train_step.py", "--presets", "conv", "--batch", "1", "--seconds", "1", "--repeats", "1",
         "--out", tmp_path)  # fmt: skip
-    record = json.loads(next(tmp_path.glob("train_step-*.json")).read_text())
+    record = json.loads(next(tmp_path.glob("train_step/train_step-*.json")).read_text())
     assert record["presets"]["conv"]["segments_per_s"] > 0
 
 
@@ -60,7 +60,7 @@ def test_train_step_bench_times_the_inverse_objective_in_a_second_file(tmp_path)
     for objective in ("reconstruction", "inverse"):
         run("train_step.py", "--presets", "lite", "--batch", "1", "--seconds", "1", "--repeats",
             "1", "--objective", objective, "--out", tmp_path)  # fmt: skip
-    first, second = sorted(tmp_path.glob("train_step-*.json"), key=lambda p: len(p.name))
+    first, second = sorted(tmp_path.glob("train_step/train_step-*.json"), key=lambda p: len(p.name))
     runs = [json.loads(p.read_text()) for p in (first, second)]
     assert [r["settings"]["objective"] for r in runs] == ["reconstruction", "inverse"]
     # the inverse step has no synthesizer and no spectral loss: cheaper than the paper's
@@ -77,7 +77,7 @@ def test_warm_start_bench_scores_a_checkpoint_under_the_sigmoid_head(tmp_path):
     (checkpoint,) = (tmp_path / "run" / "checkpoints").glob("*.ckpt")
     run("warm_start.py", checkpoint, "--head", "sigmoid", "--validation", labeled, "--first",
         "0", "--tracks", "1", "--max-seconds", "5", "--out", tmp_path)  # fmt: skip
-    (path,) = tmp_path.glob("warm_start-*.json")
+    (path,) = tmp_path.glob("warm_start/warm_start-*.json")
     (row,) = json.loads(path.read_text())["rows"]
     assert row["activation"] == "sigmoid" and row["items"] == 2
     assert {"KD", "SD", "HH"} <= set(row["paper"]["f1"]) and 0 <= row["mean_all"] <= 1
@@ -104,7 +104,7 @@ def test_adapt_kit_bench(tmp_path):
     out = run("adapt_kit.py", EXAMPLES, "--tracks", "1", "--seconds", "22", "--steps", "2",
               "--methods", "base", "kit", "tuned", "--kits", EXAMPLES.parent / "kits" / "data",
               "--out", tmp_path)  # fmt: skip
-    (path,) = tmp_path.glob("adapt_kit-*.json")
+    (path,) = tmp_path.glob("adapt_kit/adapt_kit-*.json")
     group = json.loads(path.read_text())["groups"]["fluidr3-standard"]
     assert set(group["base"]["f1"]) == {"KD", "SD", "HH", "mean"} and "| kit |" in out
     assert group["kit"]["distance_to_true_kit_db"]["SD_SD"]["fitted"] >= 0
@@ -115,7 +115,7 @@ def test_adapt_kit_bench(tmp_path):
 
 def test_adapt_speed_bench(tmp_path):
     run("adapt_speed.py", EXAMPLES, "--minutes", "0.3", "--excerpt", "20", "--out", tmp_path)
-    (path,) = tmp_path.glob("adapt_speed-*.json")
+    (path,) = tmp_path.glob("adapt_speed/adapt_speed-*.json")
     result = json.loads(path.read_text())
     assert result["audio_minutes"] == pytest.approx(1 / 3, abs=0.01)
     assert result["wall_seconds"] > 0 and "adapted on 1 file(s)" in result["output"]
@@ -133,7 +133,7 @@ def test_warm_start_bench_names_a_missing_checkpoint_in_one_line(tmp_path):
 def test_cymbal_errors_bench_accounts_for_every_cymbal_reported(tmp_path):
     out = run("cymbal_errors.py", EXAMPLES, "--tracks", "1", "--max-seconds", "20",
               "--out", tmp_path)  # fmt: skip
-    (path,) = tmp_path.glob("cymbal_errors-*.json")
+    (path,) = tmp_path.glob("cymbal_errors/cymbal_errors-*.json")
     report = json.loads(path.read_text())
     assert "written" in out and report["tracks"] == 1
     rows = [r for r in (EXAMPLES / "gmd-rock-100bpm.csv").read_text().splitlines()[1:]
@@ -144,3 +144,12 @@ def test_cymbal_errors_bench_accounts_for_every_cymbal_reported(tmp_path):
         assert report["hits"].get(slot, 0) + false == report["reported"].get(slot, 0)
     crashes = sum(r.split(",")[1] == "CY_CRC" for r in rows)
     assert report["crashes"] == crashes
+
+
+def test_results_are_folders_each_with_a_readme():
+    """bench/results holds one folder per question, each saying what made its files."""
+    results = BENCH / "results"
+    loose = [p.name for p in results.iterdir() if not p.is_dir()]
+    assert not loose, f"files outside a folder: {loose}"
+    missing = [p.name for p in results.iterdir() if not (p / "README.md").is_file()]
+    assert not missing, f"folders without a README: {missing}"

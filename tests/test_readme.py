@@ -84,6 +84,10 @@ SHARED = ROOT.parent / "shared" / "data"
 NEEDS = {
     "the Hydrogen kits (make system-deps)": Path("/usr/share/hydrogen/data/drumkits").is_dir(),
     "fluidsynth (make system-deps)": shutil.which("fluidsynth") is not None,
+    "the band's SoundFonts (make system-deps)": all(
+        Path(f"/usr/share/sounds/{f}").is_file()
+        for f in ("sf2/TimGM6mb.sf2", "sf2/OPL-3_FM_128M.sf2", "sf2/FluidR3_GM.sf2")
+    ),
     "../shared/data/groove-midi": (SHARED / "groove-midi").is_dir(),
     "../shared/data/mdb-drums-dev": (SHARED / "mdb-drums-dev").is_dir(),
     "the project's .venv (make test)": (ROOT / ".venv" / "bin" / "activate").is_file(),
