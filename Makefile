@@ -58,10 +58,11 @@ packaged-kits: install
 system-deps:
 	command -v fluidsynth >/dev/null && test -d /usr/share/hydrogen/data/drumkits && \
 	  command -v chromium >/dev/null && command -v mscore3 >/dev/null && \
-	  test -f /usr/share/sounds/sf2/TimGM6mb.sf2 && test -f /usr/share/sounds/sf2/OPL-3_FM_128M.sf2 || \
+	  test -f /usr/share/sounds/sf2/TimGM6mb.sf2 && test -f /usr/share/sounds/sf2/OPL-3_FM_128M.sf2 && \
+	  test -x /usr/bin/time || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	   --no-install-recommends fluidsynth fluid-soundfont-gm hydrogen-drumkits chromium \
-	   musescore3 musescore-general-soundfont-small timgm6mb-soundfont opl3-soundfont)
+	   musescore3 musescore-general-soundfont-small timgm6mb-soundfont opl3-soundfont time)
 
 # Build every kit found on this machine into the user kit folder.
 system-kits: install system-deps

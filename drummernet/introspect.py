@@ -146,6 +146,13 @@ def metadata_rows(metadata: dict) -> list[tuple[str, str]]:
     if meta.get("synth_kits"):
         kits = [Path(k).name for k in meta.pop("synth_kits")]
         rows.append(("synthesizer kits", f"{len(kits)}: {', '.join(kits)}"))
+    band = meta.pop("band", None)
+    if band:
+        low, high = band.get("levels_db", ("?", "?"))
+        fonts = ", ".join(band.get("soundfonts", [])) or "SoundFonts not recorded"
+        rows.append(("band", f"{band.get('share', 0):.0%} of items under a band "
+                     f"{low:+g} to {high:+g} dB over the drums: {band.get('clips', '?')} "
+                     f"clips of {Path(band['folder']).name} ({fonts})"))  # fmt: skip
     scores = meta.pop("scores", None) or {}
     label = "F1 before adapting" if adaptation else "F1"
     for dataset, result in scores.items():

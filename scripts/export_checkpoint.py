@@ -15,6 +15,7 @@ import argparse
 from pathlib import Path
 
 from drummernet.config import Config, get_preset
+from drummernet.datasets.accompaniment import band_metadata
 from drummernet.model.io import atomic_torch_save, read_model_file
 from drummernet.training.checkpoints import load_checkpoint, model_payload
 
@@ -47,6 +48,12 @@ def main() -> None:
         "training_data": options.get("data"),
         "synth_kits": options.get("kits"),
         "objective": options.get("objective", "reconstruction"),
+        "init": options.get("init"),
+        "band": band_metadata(
+            options.get("band"),
+            options.get("band_share", 0.8),
+            options.get("band_db", (-12.0, 12.0)),
+        ),
         "training_seconds": round(state["elapsed_s"], 1),
         "validation": options.get("validation"),
         "hardware": _run_hardware(Path(args.checkpoint).parent.parent),

@@ -153,3 +153,12 @@ def test_results_are_folders_each_with_a_readme():
     assert not loose, f"files outside a folder: {loose}"
     missing = [p.name for p in results.iterdir() if not (p / "README.md").is_file()]
     assert not missing, f"folders without a README: {missing}"
+
+
+@pytest.mark.skipif(not Path("/usr/bin/time").is_file(), reason="needs GNU time (make system-deps)")
+def test_peak_memory_bench(tmp_path):
+    run("peak_memory.py", "--minutes", "0.1", "--formats", "csv", "--out", tmp_path)
+    (path,) = tmp_path.glob("peak_memory/peak_memory-*.json")
+    runs = json.loads(path.read_text())["runs"]
+    assert set(runs) == {"csv"} and 100 < runs["csv"]["peak_mib"] < 2000
+    assert runs["csv"]["peak_mb"] == pytest.approx(runs["csv"]["peak_mib"] * 1.048576, abs=0.2)

@@ -259,3 +259,42 @@ def test_band_mix_writes_one_set_per_level_with_the_labels_kept(tmp_path):
     assert manifest["tracks"][0]["soundfont"] == "TimGM6mb.sf2"
     assert manifest["tracks"][0]["bpm"] == pytest.approx(120, rel=0.03)
     assert len(manifest["tracks"][0]["parts"]) == 4
+
+
+def fake_band_folder(folder, clips=2, seconds=3.0):
+    """A folder of band clips as `band render` writes them (noise, no fluidsynth)."""
+    folder.mkdir()
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(clips):
+        write_audio(folder / f"band-{i:04d}.flac", rng.normal(0, 0.2, int(seconds * 16000)), 16000)
+        rows.append({"audio": f"band-{i:04d}.flac", "soundfont": "Fake.sf2"})
+    manifest = {"seed": 0, "split": "train", "seconds": seconds, "soundfonts": ["Fake.sf2"]}
+    (folder / "band.json").write_text(json.dumps({**manifest, "clips": rows}))
+    return folder
+
+
+def test_a_model_trained_with_a_band_records_it(midi_dir, tmp_path, capsys):
+    band = fake_band_folder(tmp_path / "band")
+    tiny = ["--set", "lite_channels=8", "--set", "lite_gru_units=4", "--set",
+            "lite_dilations=[1, 2]", "--set", "segment_seconds=1.0"]  # fmt: skip
+    code = main(["train", str(midi_dir), "--objective", "inverse", "--config", "lite",
+                 "--kit", "fluidr3-standard", "--band", str(band), "--band-share", "0.5",
+                 "--band-db", "-6", "6", "--batch-size", "2", "--steps", "2",
+                 "--out", str(tmp_path / "run"), "--quiet", *tiny])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    from drummernet.model import load_model
+
+    recorded = load_model(tmp_path / "run" / "last.pt").metadata["band"]
+    assert recorded["share"] == 0.5 and recorded["levels_db"] == [-6.0, 6.0]
+    assert recorded["clips"] == 2 and recorded["soundfonts"] == ["Fake.sf2"]
+    capsys.readouterr()
+    assert main(["info", str(tmp_path / "run" / "last.pt")]) == 0
+    assert (
+        "50% of items under a band -6 to +6 dB over the drums: 2 clips" in capsys.readouterr().out
+    )
+    # a resumed run keeps the band; another one is refused in one line
+    code = main(["train", "--out", str(tmp_path / "run"), "--resume", "--band-share", "0.9",
+                 "--steps", "3", "--quiet"])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1 and "--band-share 0.5, not 0.9" in err[0]

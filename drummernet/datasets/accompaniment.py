@@ -385,6 +385,25 @@ def read_band_clips(folder: str | Path) -> tuple[list[np.ndarray], dict]:
     return clips, manifest
 
 
+def band_metadata(
+    folder: str | Path | None, share: float, levels_db: Sequence[float]
+) -> dict | None:
+    """What a model file records of the band its training mixed in (None: drums
+    alone): the clips' folder, count, seconds, seed and SoundFonts, the share of items
+    and the levels. A folder that is gone is recorded by name only."""
+    if folder is None:
+        return None
+    record: dict = {"folder": str(folder), "share": share, "levels_db": list(levels_db)}
+    try:
+        manifest = band_manifest(folder)
+    except DrummerNetError:
+        return record
+    record |= {"clips": len(manifest["clips"]), "clip_seconds": manifest["seconds"],
+               "seed": manifest["seed"], "split": manifest["split"],
+               "soundfonts": manifest["soundfonts"]}  # fmt: skip
+    return record
+
+
 def rms(x: np.ndarray) -> float:
     """Root mean square of ``x``."""
     return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if len(x) else 0.0

@@ -39,7 +39,12 @@ import torch
 import torch.distributed as dist
 
 from drummernet.config import LR_SCHEDULES, OBJECTIVES, Config
-from drummernet.datasets.accompaniment import BandMix, band_manifest, read_band_clips
+from drummernet.datasets.accompaniment import (
+    BandMix,
+    band_manifest,
+    band_metadata,
+    read_band_clips,
+)
 from drummernet.datasets.annotations import load_dataset
 from drummernet.datasets.synthesized import SynthesizedSegments, Voicing
 from drummernet.datasets.unlabeled import UnlabeledSegments
@@ -515,6 +520,7 @@ class _Run:
             "synth_kits": list(self.options.kits),
             "objective": self.options.objective,
             "init": self.options.init,
+            "band": band_metadata(self.options.band, self.options.band_share, self.options.band_db),
             "training_seconds": round(state["elapsed_s"], 1),
             "hardware": _hardware(self.device, self.world),
             "validation": self.options.validation,
