@@ -523,7 +523,11 @@ def _add_transcribe(sub: argparse._SubParsersAction) -> None:
     """The ``transcribe`` command's arguments."""
     p = sub.add_parser("transcribe", help="transcribe drum audio to MIDI, CSV, JSON and a plot")
     p.add_argument("inputs", nargs="+", help="audio files, folders or glob patterns")
-    p.add_argument("--model", help="model file (default: the model shipped in the package)")
+    p.add_argument(
+        "--model",
+        help="model file, or songs: the shipped model trained with a band under its drums "
+        "(default: the shipped default model)",
+    )
     p.add_argument(
         "--format",
         nargs="+",
@@ -637,7 +641,11 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     """The ``evaluate`` command's arguments."""
     p = sub.add_parser("evaluate", help="score a model on annotated datasets (paper protocol)")
     p.add_argument("datasets", nargs="+", help="dataset folders: rendered, MDB, IDMT, ENST")
-    p.add_argument("--model", help="model file (default: the model shipped in the package)")
+    p.add_argument(
+        "--model",
+        help="model file, or songs: the shipped model trained with a band under its drums "
+        "(default: the shipped default model)",
+    )
     p.add_argument(
         "--classes", default="paper", choices=[c for c in CLASS_SETS if c != "components"]
     )

@@ -18,13 +18,17 @@ if TYPE_CHECKING:
 
 
 def config_from(source: str | None) -> tuple[Config, AnalysisNetwork | None]:
-    """A preset name, a JSON configuration file, a model file, or None for the model
-    shipped in the package -> ``(config, model or None)``."""
+    """A preset name, a JSON configuration file, a model file, the name of a model
+    shipped in the package (``songs``), or None for the default model shipped in the
+    package -> ``(config, model or None)``."""
     if source is not None and source in PRESETS:
         return get_preset(source), None
     if source is not None and Path(source).suffix == ".json":
         return Config.load(source), None
-    if source is None or Path(source).exists() or Path(source).suffix in {".pt", ".pth"}:
+    from drummernet.transcription.api import SHIPPED_MODELS
+
+    known = source is None or source in SHIPPED_MODELS or Path(source).exists()
+    if known or Path(source).suffix in {".pt", ".pth"}:
         from drummernet.transcription.api import get_model
 
         model = get_model(source)

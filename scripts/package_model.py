@@ -30,6 +30,15 @@ def main() -> None:
     parser.add_argument("report")
     parser.add_argument("--notes", default="", help="extra Markdown for the card's limits")
     parser.add_argument(
+        "--name",
+        default="default",
+        help="default, or the name of another shipped model (songs): writes "
+        "drummernet-NAME.pt and MODEL_CARD-NAME.md",
+    )
+    parser.add_argument(
+        "--how", default=None, help="the command that trains it (default: the default's)"
+    )
+    parser.add_argument(
         "--classes-report",
         help="a report of the same model tuned with --classes all: the thresholds of the "
         "classes REPORT lacks (TT, CY, OT) are taken from it",
@@ -51,7 +60,7 @@ def main() -> None:
     }
     metadata["packaged"] = datetime.date.today().isoformat()
     PRETRAINED.mkdir(exist_ok=True)
-    target = PRETRAINED / "drummernet-default.pt"
+    target = PRETRAINED / f"drummernet-{args.name}.pt"
     state = {k: v.contiguous() for k, v in payload["state_dict"].items()}
     atomic_torch_save(
         {
@@ -78,7 +87,14 @@ def main() -> None:
         seconds=metadata.get("training_seconds", "?"),
         hardware=metadata.get("hardware", "?"),
         kits=", ".join(Path(k).name for k in metadata.get("synth_kits", [])),
-        how=HOW,
+        how=args.how or HOW,
+        band=_band_row(
+            metadata.get("band"), metadata.get("init"), payload["config"].get("learning_rate")
+        ),
+        name=args.name,
+        role="that `drummernet transcribe` uses unless `--model` names another"
+        if args.name == "default"
+        else f"that `drummernet transcribe --model {args.name}` uses",
         deltas=json.dumps(ours["peak_picking"]["deltas"]),
         normalised="normalised to max 1"
         if ours["peak_picking"].get("normalize", True)
@@ -89,8 +105,24 @@ def main() -> None:
         table=format_markdown(reports),
         notes=args.notes,
     )
-    (PRETRAINED / "MODEL_CARD.md").write_text(card)
-    print(f"wrote {target} ({params} parameters) and MODEL_CARD.md")
+    card_name = "MODEL_CARD.md" if args.name == "default" else f"MODEL_CARD-{args.name}.md"
+    (PRETRAINED / card_name).write_text(card)
+    print(f"wrote {target} ({params} parameters) and {card_name}")
+
+
+def _band_row(band: dict | None, init: str | None, lr: float | None) -> str:
+    """The card's row on the band mixed into training (none: drums alone)."""
+    if not band:
+        return ""
+    low, high = band.get("levels_db", ("?", "?"))
+    start = f"fine-tuned from `{Path(init).name}` at lr {lr:g}; " if init else ""
+    return (
+        f"\n| band under the drums | {start}{band.get('share', 0):.0%} of the items mixed with "
+        f"one of {band.get('clips', '?')} clips of a generated band without drums "
+        f"(`drummernet band render`: bass, harmony, pad, lead; General MIDI programs "
+        f"with p % 4 != 1, {', '.join(band.get('soundfonts', []))}) at a band level drawn "
+        f"from {low:+g} to {high:+g} dB over the drums |"
+    )
 
 
 def _added(add_components: dict) -> str:
@@ -130,16 +162,16 @@ TRAINING = {
 #: The recipe (what `scripts/train_default.sh` runs is in its header).
 HOW = "scripts/train_default.sh ../shared/data/groove-midi data/kits data/work"
 
-CARD = """# Model card: drummernet-default
+CARD = """# Model card: drummernet-{name}
 
-The model that `drummernet transcribe` uses unless `--model` names another.
+The model {role}.
 Packaged {date} by `scripts/package_model.py` from a training run of `drummernet train`.
 
 | | |
 |---|---|
 | architecture | DrummerNet analysis network, configuration preset `{preset}`: {architecture}; 11 components |
 | parameters | {params:,} ({size_mb:.1f} MB file) |
-{training}
+{training}{band}
 | segments seen | {items:,} two-second segments ({steps} steps, about {hours:.0f} hours of audio) |
 | training time, hardware | {seconds} s on {hardware} |
 | kits | {kits} (FluidR3 GM, MIT, shipped in the package; Hydrogen kits of the Debian package `hydrogen-drumkits`, never the 4 held out for validation and test) |

@@ -298,3 +298,24 @@ def test_a_model_trained_with_a_band_records_it(midi_dir, tmp_path, capsys):
                  "--steps", "3", "--quiet"])  # fmt: skip
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1 and "--band-share 0.5, not 0.9" in err[0]
+
+
+def test_the_songs_model_is_shipped_and_named(tmp_path, capsys, monkeypatch):
+    from drummernet.transcription import api
+
+    songs = api.get_model("songs")
+    assert songs.metadata["band"]["share"] == 0.5 and songs is not api.get_model(None)
+    example = api.DEFAULT_MODEL.parents[1] / "examples" / "gmd-rock-100bpm.flac"
+    assert main(["transcribe", str(example), "--model", "songs", "--format", "csv",
+                 "--out-dir", str(tmp_path), "-q"]) == 0  # fmt: skip
+    assert (tmp_path / "gmd-rock-100bpm.csv").read_text().count("\n") > 50
+    assert main(["info", "songs"]) == 0 and "band" in capsys.readouterr().out
+    # a file named songs in the working folder is that file, not the shipped model
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "songs").write_bytes(b"junk")
+    assert main(["transcribe", str(example), "--model", "songs", "-q"]) == 1
+    assert "songs" in capsys.readouterr().err
+    monkeypatch.setitem(api.SHIPPED_MODELS, "songs", tmp_path / "gone.pt")
+    (tmp_path / "songs").unlink()
+    assert main(["transcribe", str(example), "--model", "songs", "-q"]) == 1
+    assert "the songs model is not installed" in capsys.readouterr().err

@@ -20,19 +20,28 @@ from drummernet.transcription.result import ACTIVATION_DTYPE, Transcription
 
 #: Where the trained default model lives inside the package.
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pretrained" / "drummernet-default.pt"
+#: The other models shipped in the package, by the name ``--model`` takes: ``songs``
+#: was fine-tuned with a band under its drums (README, "Songs").
+SHIPPED_MODELS = {"songs": DEFAULT_MODEL.with_name("drummernet-songs.pt")}
 #: Input whose peak is below this (dBFS) is silence: no network, no onsets.
 SILENCE_DB = -80.0
 _MODELS: dict[str, AnalysisNetwork] = {}
 
 
 def get_model(model: AnalysisNetwork | str | Path | None = None) -> AnalysisNetwork:
-    """A model object, a model file, or None for the default model shipped in the package."""
+    """A model object, a model file, a name of :data:`SHIPPED_MODELS` (``"songs"``), or
+    None for the default model shipped in the package."""
     if isinstance(model, AnalysisNetwork):
         return model.eval()
-    path = Path(model) if model is not None else DEFAULT_MODEL
-    if model is None and not path.is_file():
+    if model is None:
+        path, named = DEFAULT_MODEL, "default"
+    elif str(model) in SHIPPED_MODELS and not Path(model).is_file():  # a file of that name wins
+        path, named = SHIPPED_MODELS[str(model)], str(model)
+    else:
+        path, named = Path(model), None
+    if named is not None and not path.is_file():
         raise ModelFileError(
-            f"the default model is not installed ({path}); pass a model file with --model"
+            f"the {named} model is not installed ({path}); pass a model file with --model"
         )
     key = str(path.resolve())
     if key not in _MODELS:
