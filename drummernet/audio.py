@@ -129,10 +129,11 @@ def _quiet_decoder(path: Path) -> Iterator[None]:
         os.close(null)
 
 
-def load_audio_channels(path: str | Path) -> tuple[np.ndarray, int]:
+def load_audio_channels(path: str | Path, check_finite: bool = True) -> tuple[np.ndarray, int]:
     """Decode ``path`` as it is: float32 ``(samples, channels)`` and its rate (Hz).
 
-    Raises :class:`AudioError` for a missing, unreadable, empty or non-finite file.
+    Raises :class:`AudioError` for a missing, unreadable or empty file, and (unless
+    ``check_finite`` is False, for a caller that checks itself) a non-finite one.
     """
     path = _existing(path)
     try:
@@ -142,7 +143,7 @@ def load_audio_channels(path: str | Path) -> tuple[np.ndarray, int]:
         raise _cannot_decode(path, exc) from None
     if y.size == 0:
         raise AudioError(f"{path}: audio file has no samples")
-    if not np.all(np.isfinite(y)):
+    if check_finite and not np.all(np.isfinite(y)):
         valid_audio(y.ravel(), str(path))  # its one line for NaN or infinite samples
     return y, int(sr)
 
@@ -152,7 +153,7 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
 
     Raises :class:`AudioError` for a missing, unreadable, empty or non-finite file.
     """
-    y, sr = load_audio_channels(path)
+    y, sr = load_audio_channels(path, check_finite=False)  # valid_audio checks, once
     y = y[:, 0] if y.shape[1] == 1 else y  # mono files stay one-dimensional
     warn_if_cancelled(*_powers(y), str(path))
     y = valid_audio(to_mono(y), str(path))
