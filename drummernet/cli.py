@@ -805,7 +805,7 @@ _TRAIN_OPTIONS = (
     "data", "kits", "steps", "checkpoint_every", "keep", "validation", "validate_every",
     "validation_tracks", "seed", "device", "workers", "cache_dir", "max_minutes", "init",
     "objective", "split", "validation_classes", "voicing", "voicing_families", "crashes",
-    "lr_schedule", "band", "band_share", "band_db",
+    "lr_schedule", "band", "band_share", "band_db", "unlabeled", "reconstruction_weight",
 )  # fmt: skip
 
 
@@ -975,9 +975,24 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         choices=OBJECTIVES,
         help="reconstruction: the paper's loss on drum audio (default); inverse: the "
         "label-free warm start, DATA are drum MIDI rendered through the --kit kits "
-        "with exact targets for every component",
+        "with exact targets for every component; mixed: the warm start plus the "
+        "paper's loss on --unlabeled audio, in one step",
     )
     _add_warm_start_arguments(p)
+    p.add_argument(
+        "--unlabeled",
+        action="append",
+        metavar="DIR",
+        help="with --objective mixed: folders or files of unlabeled drum audio (your "
+        "recordings, other kits) that the paper's loss explains (repeatable)",
+    )
+    p.add_argument(
+        "--reconstruction-weight",
+        type=float,
+        metavar="W",
+        help="with --objective mixed: the paper's loss's weight beside the warm start's "
+        f"(default: {d.reconstruction_weight})",
+    )
     p.add_argument(
         "--lr-schedule",
         choices=LR_SCHEDULES,

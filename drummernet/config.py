@@ -41,7 +41,9 @@ from drummernet.errors import ConfigError
 #: Hz: the default rate of network input, synthesizer output, kits and rendered data.
 SAMPLE_RATE = 16000
 #: What a training run optimises (``train --objective``; see ``training/trainer.py``).
-OBJECTIVES = ("reconstruction", "inverse")
+OBJECTIVES = ("reconstruction", "inverse", "mixed")
+#: The objectives whose data are drum MIDI rendered through the synthesizer's kits.
+SYNTHESIZED_OBJECTIVES = ("inverse", "mixed")
 #: Learning-rate schedules of training (``training.step.learning_rate``).
 LR_SCHEDULES = ("constant", "cosine")
 #: Taps of the ``lite`` body's decimation low-pass (its receptive field counts them).

@@ -263,3 +263,84 @@ def test_a_sigmoid_head_is_peak_picked_on_its_probabilities():
 
     assert PeakPicking.from_config(get_preset("inverse")).normalize is False
     assert PeakPicking.from_config(get_preset("lite")).normalize is True
+
+
+def _tiny_flags():
+    return [x for k, v in TINY_LITE.items()
+            for x in ("--set", f"{k}={list(v) if isinstance(v, tuple) else v}")]  # fmt: skip
+
+
+def test_mixed_loss_adds_the_weighted_reconstruction_of_the_unlabeled_audio():
+    from drummernet.losses import OnsetSpectrumLoss
+    from drummernet.model.network import AnalysisNetwork
+    from drummernet.synth import Synthesizer
+    from drummernet.training.step import mixed_loss, reconstruction_loss
+
+    config = get_preset("inverse").replace(**TINY_LITE)
+    torch.manual_seed(0)
+    net, synth, loss_fn = AnalysisNetwork(config), Synthesizer(), OnsetSpectrumLoss(config)
+    audio, unlabeled = torch.randn(2, 16000) * 0.1, torch.randn(2, 16000) * 0.1
+    target = torch.zeros(2, config.n_components, 1000)
+    target[:, 0, 100] = 1
+    from drummernet.training.trainer import kit_tensor
+
+    kit = kit_tensor(["fluidr3-standard"], config)[0][0]
+    alone = inverse_loss(net, audio, target)
+    recon = reconstruction_loss(net, synth, loss_fn, unlabeled, kit)
+    assert float(recon.detach()) > 0
+    both = mixed_loss(net, synth, loss_fn, (audio, target, unlabeled), kit, 0.5)
+    assert float(both.detach()) == pytest.approx(
+        float(alone.detach()) + 0.5 * float(recon.detach()), rel=1e-5
+    )
+    # with weight 0 the unlabeled audio changes nothing; with a weight, its gradient counts
+    grads = []
+    for weight in (0.0, 0.5):
+        net.zero_grad()
+        mixed_loss(net, synth, loss_fn, (audio, target, unlabeled), kit, weight).backward()
+        grads.append(torch.cat([p.grad.flatten() for p in net.parameters() if p.grad is not None]))
+    net.zero_grad()
+    alone.backward()
+    plain = torch.cat([p.grad.flatten() for p in net.parameters() if p.grad is not None])
+    assert torch.allclose(grads[0], plain) and not torch.allclose(grads[1], plain)
+
+
+def test_cli_trains_the_mixed_objective_on_midi_and_unlabeled_audio(midi_dir, tmp_path):
+    audio = tmp_path / "mine"
+    audio.mkdir()
+    rng = np.random.default_rng(0)
+    clicks = np.zeros(3 * 16000, dtype=np.float32)
+    clicks[::8000] = 1.0
+    write_audio(audio / "take.flac", clicks + 0.01 * rng.standard_normal(len(clicks)), 16000)
+    run = tmp_path / "run"
+    code = main(["train", str(midi_dir), "--objective", "mixed", "--unlabeled", str(audio),
+                 "--reconstruction-weight", "0.2", "--out", str(run), "--steps", "2",
+                 "--kit", "fluidr3-standard", "--quiet", *_tiny_flags()])  # fmt: skip
+    assert code == 1  # broken.mid is reported as skipped; the run went on
+    model = load_model(run / "last.pt")
+    assert model.config.activation == "sigmoid"  # the inverse preset: mixed learns like it
+    assert model.metadata["objective"] == "mixed" and model.metadata["trained_steps"] == 2
+    state = torch.load(sorted((run / "checkpoints").iterdir())[-1], weights_only=False)
+    assert state["options"]["unlabeled"] == [str(audio)] or state["options"]["unlabeled"] == (
+        str(audio),
+    )
+    assert state["options"]["reconstruction_weight"] == 0.2
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--objective", "mixed"], "give --unlabeled DIR"),
+        (["--objective", "inverse", "--unlabeled", "x"], "give --unlabeled DIR"),
+        (
+            ["--objective", "mixed", "--unlabeled", "x", "--reconstruction-weight", "-1"],
+            "--reconstruction-weight must be 0 or more",
+        ),
+    ],
+)
+def test_mixed_objective_needs_its_unlabeled_audio(midi_dir, tmp_path, capsys, flags, message):
+    code = main(["train", str(midi_dir), "--out", str(tmp_path / "r"), "--steps", "1",
+                 "--quiet", *flags])  # fmt: skip
+    assert code != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not (tmp_path / "r").exists()

@@ -141,3 +141,22 @@ class UnlabeledSegments(torch.utils.data.Dataset):
             if peak > 1e-4:
                 return torch.from_numpy(segment / peak)
         return torch.from_numpy(np.zeros(self.segment, dtype=np.float32))
+
+
+class WithUnlabeled(torch.utils.data.Dataset):
+    """``(audio, target, unlabeled)`` items: item ``i`` of a labelled dataset of
+    ``(audio, target)`` pairs (e.g. :class:`~drummernet.datasets.synthesized.SynthesizedSegments`)
+    with item ``i`` of an :class:`UnlabeledSegments`, for an objective that learns
+    from both in one step. Its length is the shorter of the two; ``skipped`` lists
+    both datasets' unusable files."""
+
+    def __init__(self, labelled: torch.utils.data.Dataset, unlabeled: UnlabeledSegments) -> None:
+        self.labelled, self.unlabeled = labelled, unlabeled
+        self.skipped = [*getattr(labelled, "skipped", []), *unlabeled.skipped]
+
+    def __len__(self) -> int:
+        return min(len(self.labelled), len(self.unlabeled))  # type: ignore[arg-type]
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        audio, target = self.labelled[index]
+        return audio, target, self.unlabeled[index]

@@ -42,7 +42,7 @@ class TrainOptions:
     max_minutes: float | None = None
     progress: bool = True
     init: str | None = None  # model file whose weights a new run starts from
-    objective: str = "reconstruction"  # or "inverse": data are drum MIDI (see module doc)
+    objective: str = "reconstruction"  # or "inverse"/"mixed": data are drum MIDI (module doc)
     split: str | None = None  # Groove MIDI Dataset split of the MIDI data ("inverse")
     validation_classes: str = "paper"  # "all" adds TT, CY and their mean to validation
     voicing: tuple[float, float] = (0.0, 0.0)  # "inverse": re-tuning (semitones), EQ (dB/oct)
@@ -52,18 +52,21 @@ class TrainOptions:
     band: str | None = None  # "inverse": folder of band clips (`drummernet band render`)
     band_share: float = 0.8  # "inverse": share of the items mixed with a band
     band_db: tuple[float, float] = (-12.0, 12.0)  # band RMS over the drums', drawn (dB)
+    unlabeled: tuple[str, ...] = ()  # "mixed": folders or files of unlabeled drum audio
+    reconstruction_weight: float = 0.05  # "mixed": weight of the paper's loss on them
 
     def __post_init__(self) -> None:
         # given as lists (argparse, a checkpoint's options): kept as the tuples they are
         self.voicing = tuple(self.voicing)  # type: ignore[assignment]
         self.voicing_families = tuple(self.voicing_families)
         self.band_db = tuple(self.band_db)  # type: ignore[assignment]
+        self.unlabeled = tuple(self.unlabeled)
 
 
 #: What a resumed run may be given anew: how long and how it runs, and where its
 #: data are now; everything else it learns from is the run's own (``resume_settings``).
 RESUME_MAY_CHANGE = frozenset(
-    {"data", "steps", "max_minutes", "progress", "workers", "device", "cache_dir",
+    {"data", "unlabeled", "steps", "max_minutes", "progress", "workers", "device", "cache_dir",
      "checkpoint_every", "keep", "log_every", "validate_every"}
 )  # fmt: skip
 
@@ -74,5 +77,5 @@ SESSION_ONLY = frozenset({"max_minutes", "progress"})
 
 def new_run_config(objective: str | None) -> str:
     """The preset a new run trains when ``--config`` is not given: ``inverse`` for the
-    warm start (the only network that learns it), else ``fast``."""
-    return "inverse" if objective == "inverse" else "fast"
+    warm start and the mixed objective (the only network that learns them), else ``fast``."""
+    return "inverse" if objective in ("inverse", "mixed") else "fast"

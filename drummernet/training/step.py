@@ -66,6 +66,25 @@ def inverse_loss(
     return F.binary_cross_entropy_with_logits(scores, widen_targets(target), pos_weight=weight)
 
 
+def mixed_loss(
+    net: torch.nn.Module,
+    synth: Synthesizer,
+    loss_fn: OnsetSpectrumLoss,
+    batch: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    kit: torch.Tensor | None = None,
+    weight: float = 0.05,
+) -> torch.Tensor:
+    """The warm start and the paper's loss in one step: :func:`inverse_loss` on rendered
+    ``audio`` ``(batch, samples)`` with its ``target`` ``(batch, K, frames)``, plus
+    ``weight`` times :func:`reconstruction_loss` of ``unlabeled`` audio
+    ``(batch, samples)`` with ``kit``; ``batch`` is ``(audio, target, unlabeled)``.
+    The labels keep the slots where the synthesizer put them, while the unlabeled
+    audio (the user's recordings, kits the renders never had) is explained by them."""
+    audio, target, unlabeled = batch
+    supervised = inverse_loss(net, audio, target)
+    return supervised + weight * reconstruction_loss(net, synth, loss_fn, unlabeled, kit)
+
+
 def learning_rate(base: float, step: int, steps: int, schedule: str = "constant") -> float:
     """The learning rate of step ``step`` (0-based) of a run of ``steps``: ``base``
     throughout (``"constant"``), or decayed from ``base`` to 0 along half a cosine

@@ -30,7 +30,7 @@ import signal
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from drummernet.config import LR_SCHEDULES, OBJECTIVES, Config
+from drummernet.config import LR_SCHEDULES, OBJECTIVES, SYNTHESIZED_OBJECTIVES, Config
 from drummernet.datasets.accompaniment import (
     BandMix,
     band_manifest,
@@ -47,7 +47,7 @@ from drummernet.datasets.accompaniment import (
 )
 from drummernet.datasets.annotations import load_dataset
 from drummernet.datasets.synthesized import SynthesizedSegments, Voicing
-from drummernet.datasets.unlabeled import UnlabeledSegments
+from drummernet.datasets.unlabeled import UnlabeledSegments, WithUnlabeled
 from drummernet.errors import DrummerNetError, DrummerNetWarning
 from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
 from drummernet.fileio import atomic_write
@@ -65,7 +65,13 @@ from drummernet.training.checkpoints import (
     save_checkpoint,
 )
 from drummernet.training.options import RESUME_MAY_CHANGE, SESSION_ONLY, TrainOptions
-from drummernet.training.step import inverse_loss, learning_rate, optimise, train_step
+from drummernet.training.step import (
+    inverse_loss,
+    learning_rate,
+    mixed_loss,
+    optimise,
+    train_step,
+)
 
 
 def _plain(value: Any) -> Any:
@@ -236,20 +242,28 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
         raise DrummerNetError("--band-share is a probability, from 0 to 1, and --band-db "
                               f"LOW HIGH needs LOW <= HIGH; got {options.band_share} and "
                               f"{options.band_db}")  # fmt: skip
-    if options.band is not None and options.objective != "inverse":
+    synthesized = options.objective in SYNTHESIZED_OBJECTIVES
+    if options.band is not None and not synthesized:
         raise DrummerNetError("--band mixes a band into rendered drums: it applies to "
-                              "--objective inverse only")  # fmt: skip
+                              "--objective inverse and mixed only")  # fmt: skip
+    if (options.objective == "mixed") != bool(options.unlabeled):
+        raise DrummerNetError("--objective mixed learns from rendered drums and from "
+                              "unlabeled audio: give --unlabeled DIR with it, and only "
+                              "with it")  # fmt: skip
+    if options.reconstruction_weight < 0:
+        raise DrummerNetError("--reconstruction-weight must be 0 or more; got "
+                              f"{options.reconstruction_weight}")  # fmt: skip
     if options.band is not None:
         band_manifest(options.band)  # not a folder of clips: said before the run folder is made
     if options.lr_schedule not in LR_SCHEDULES:
         raise DrummerNetError(f"unknown learning-rate schedule {options.lr_schedule!r}; "
                               f"choose one of: {', '.join(LR_SCHEDULES)}")  # fmt: skip
-    if options.split is not None and options.objective != "inverse":
+    if options.split is not None and not synthesized:
         raise DrummerNetError("--split picks MIDI of the Groove MIDI Dataset: it applies to "
-                              "--objective inverse only")  # fmt: skip
-    if options.objective == "inverse" and config.body != "lite":
+                              "--objective inverse and mixed only")  # fmt: skip
+    if synthesized and config.body != "lite":
         warnings.warn(
-            f"the {config.name} network does not learn --objective inverse (it stays a "
+            f"the {config.name} network does not learn --objective {options.objective} (it stays a "
             "constant predictor: README, Training throughput); --config inverse does",
             DrummerNetWarning,
             2,
@@ -326,6 +340,15 @@ def _step_function(
     kits, notes = kit_tensor(options.kits, config)
     kits = kits.to(device)
     synth, loss_fn = Synthesizer().to(device), OnsetSpectrumLoss(config).to(device)
+    if options.objective == "mixed":
+
+        def mixed(batch: tuple[torch.Tensor, torch.Tensor, torch.Tensor]) -> float:
+            kit = kits[_kit_index(options.seed, run.step, len(kits))]
+            batch = tuple(t.to(device, non_blocking=True) for t in batch)  # type: ignore[assignment]
+            loss = mixed_loss(net, synth, loss_fn, batch, kit, options.reconstruction_weight)
+            return optimise(run.optimizer, loss)
+
+        return mixed, notes
 
     def reconstruction(audio: torch.Tensor) -> float:
         kit = kits[_kit_index(options.seed, run.step, len(kits))]
@@ -374,9 +397,14 @@ def _bar(options: TrainOptions, lead: bool, desc: str, unit: str) -> Callable | 
 
 def _segments(
     config: Config, options: TrainOptions, out: Path, lead: bool = True
-) -> UnlabeledSegments | SynthesizedSegments:
+) -> UnlabeledSegments | SynthesizedSegments | WithUnlabeled:
     """The endless stream of training segments (item ``i`` drawn by ``(seed, i)``); a
     progress bar while they are read on rank 0 (``lead``)."""
+    if options.objective == "mixed":
+        rendered = _segments(config, replace(options, objective="inverse"), out, lead)
+        unlabeled = _segments(config, replace(options, objective="reconstruction",
+                                              data=list(options.unlabeled)), out, lead)  # fmt: skip
+        return WithUnlabeled(rendered, unlabeled)  # type: ignore[arg-type]
     if options.objective == "inverse":
         return SynthesizedSegments(
             options.data,
