@@ -124,7 +124,7 @@ def kit_distances(kit_folder: Path, true_kit: Path, fitted: dict) -> dict:
 
 
 def run_group(model, tracks, methods, seconds, steps, work: Path, true_kit: Path | None,
-              blend: float | None = None) -> dict:  # fmt: skip
+              changes: dict | None = None) -> dict:  # fmt: skip
     from drummernet.model.io import load_model
     from drummernet.training.adapt import AdaptOptions, adapt, adapt_per_file, kit_folder_of
 
@@ -139,7 +139,7 @@ def run_group(model, tracks, methods, seconds, steps, work: Path, true_kit: Path
             out[method] = tuned_scores(model, tracks, seconds)
             continue
         options = AdaptOptions(steps=steps, fit_kit=method in ("kit", "per-file"), progress=False)
-        options = options if blend is None else replace(options, blend=blend)
+        options = replace(options, **(changes or {}))  # the AdaptOptions given
         kit = true_kit if method == "oracle" else None
         if method == "oracle" and not true_kit:
             raise SystemExit("--methods oracle needs a rendered set (its true kits)")
@@ -175,6 +175,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--blend", type=float, help="AdaptOptions.blend (default: adapt's)")
+    parser.add_argument("--reconstruction-weight", type=float,
+                        help="AdaptOptions.reconstruction_weight (default: adapt's)")  # fmt: skip
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=["base", "network", "kit"])
     parser.add_argument("--model", help="model file (default: the shipped model)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"), help="results folder")
@@ -189,15 +191,17 @@ def main() -> None:
     root = Path(args.dataset)
     rendered = (root / "render.json").is_file()
     results = {"dataset": str(root), "model": args.model or "default", "steps": args.steps,
-               "blend": args.blend,
+               "blend": args.blend, "reconstruction_weight": args.reconstruction_weight,
                "seconds_per_track": args.seconds, "date": datetime.date.today().isoformat(),
                "groups": {}}  # fmt: skip
+    changes = {k: v for k, v in (("blend", args.blend),
+               ("reconstruction_weight", args.reconstruction_weight)) if v is not None}  # fmt: skip
     for group, tracks in groups_of(root, args.group, args.tracks).items():
         true_kit = Path(args.kits) / group if rendered else None
         with tempfile.TemporaryDirectory() as work:
             results["groups"][group] = run_group(model, tracks, args.methods, args.seconds,
                                                  args.steps, Path(work), true_kit,
-                                                 args.blend)  # fmt: skip
+                                                 changes)  # fmt: skip
         print(group, json.dumps({m: results["groups"][group][m]["f1"] for m in args.methods}),
               flush=True)  # fmt: skip
     path = dated_path(args.out, "adapt_kit")

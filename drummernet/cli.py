@@ -680,8 +680,12 @@ def cmd_adapt(args: argparse.Namespace) -> int:
     if out.exists() and not args.overwrite:
         raise DrummerNetError(f"{out} exists (use --overwrite to replace it)")
     net = get_model(args.model)
+    if args.reconstruction_weight < 0:
+        raise DrummerNetError(f"--reconstruction-weight must be 0 or more; got "
+                              f"{args.reconstruction_weight}")  # fmt: skip
     options = AdaptOptions(steps=args.steps, learning_rate=args.learning_rate,
                            fit_kit=not args.network_only,
+                           reconstruction_weight=args.reconstruction_weight,
                            progress=_show_progress(args))  # fmt: skip
     say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
     run = adapt_per_file if args.per_file else adapt
@@ -723,6 +727,14 @@ def _add_adapt(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--steps", type=int, default=100, help="optimizer steps (default 100)")
     p.add_argument("--learning-rate", type=float, default=1e-4)
+    p.add_argument(
+        "--reconstruction-weight",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="also explain stretches of the recordings through the fitted kit with the "
+        "paper's loss, at this weight beside the rhythms' (default 0: off)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_adapt)

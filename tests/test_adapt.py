@@ -225,6 +225,28 @@ def test_the_weights_saved_are_blended_with_the_starting_ones(song, tmp_path):
     assert summary["held_loss_after"] == pytest.approx(summary["history"][-1]["held_loss"])
 
 
+def test_adapt_can_also_explain_the_recordings_with_the_papers_loss(song, tmp_path, capsys):
+    model = get_model(None)
+    base = AdaptOptions(steps=2, batch_size=2, eval_every=2, progress=False, fit_kit=False,
+                        blend=1.0)  # fmt: skip
+    weights = {}
+    for weight in (0.0, 0.0, 1.0):
+        options = replace(base, reconstruction_weight=weight)
+        out = tmp_path / f"w{len(weights)}.pt"
+        summary = adapt(model, [song / "song.flac"], out, options=options)
+        assert summary["options"]["reconstruction_weight"] == weight
+        weights[len(weights)] = load_model(out).state_dict()
+    same = zip(weights[0].values(), weights[1].values(), strict=True)
+    assert all(torch.equal(a, b) for a, b in same)  # repeatable, so the difference is the loss
+    moved = zip(weights[0].values(), weights[2].values(), strict=True)
+    assert any(not torch.equal(a, b) for a, b in moved)
+    code = main(["adapt", str(song / "song.flac"), "--out", str(tmp_path / "bad.pt"),
+                 "--reconstruction-weight", "-1", "--quiet"])  # fmt: skip
+    assert code != 0 and not (tmp_path / "bad.pt").exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--reconstruction-weight must be 0 or more" in err[0]
+
+
 def test_adapt_never_replaces_a_folder_it_did_not_write(song, tmp_path):
     (tmp_path / "mine.kit").mkdir()
     (tmp_path / "mine.kit" / "notes.txt").write_text("mine")

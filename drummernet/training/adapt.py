@@ -70,7 +70,7 @@ from drummernet.model.io import save_model
 from drummernet.model.network import AnalysisNetwork
 from drummernet.synth import Synthesizer, prepare_kernels
 from drummernet.training.options import SYNTH_KITS
-from drummernet.training.step import eval_loss, inverse_loss, optimise
+from drummernet.training.step import eval_loss, inverse_loss, mixed_loss, optimise
 
 #: Peak of the loudest one-shot of a fitted kit (the others keep their relative levels).
 KIT_PEAK = 0.9
@@ -98,6 +98,7 @@ class AdaptOptions:
     fitted_kits: int = 3  # kits played: the closest candidate per component, the next ...
     heard_kit: bool = True  # and a kit of the sounds as heard (the fit's NMFD templates)
     with_starting_kits: bool = False  # also play the starting kits as they are
+    reconstruction_weight: float = 0.0  # > 0: plus the paper's loss on the recordings
     progress: bool = True
 
 
@@ -335,7 +336,8 @@ def _adapt(
         + ", ".join(played))  # fmt: skip
     held = _segments(held_parts, options.held_segments, length, np.random.default_rng(12345))
     shots, _ = kit_one_shots(held_kit, candidates, components=config.components)
-    net, best_step, history, after = _train_network(model, play_kits, shots, held, options)
+    net, best_step, history, after = _train_network(model, play_kits, shots, held, options,
+                                                    train_parts)  # fmt: skip
     summary = {
         "base_model": model_path or "default",
         "out": str(out_path),
@@ -367,11 +369,15 @@ def _train_network(
     held_shots: Sequence[np.ndarray],
     held: torch.Tensor,
     options: AdaptOptions,
+    recordings: Sequence[np.ndarray] = (),
 ) -> tuple[AnalysisNetwork, int, list[dict], float]:
     """Fine-tune a copy of ``model`` on :data:`RHYTHMS` played through ``play_kits``,
     measuring the re-synthesis loss of the ``held`` segments through ``held_shots``;
     ``(network with the blended weights, in eval mode, the step kept, history of
-    held losses, held loss of the weights returned)``."""
+    held losses, held loss of the weights returned)``. With
+    ``options.reconstruction_weight`` > 0 each step also explains a batch of
+    stretches of the ``recordings`` through ``held_shots`` (the paper's loss,
+    :func:`~drummernet.training.step.mixed_loss`)."""
     config = model.config
     data = SynthesizedSegments([RHYTHMS], play_kits, seconds=config.segment_seconds,
                                sample_rate=config.sample_rate, hop=config.upsample_factor,
@@ -383,14 +389,27 @@ def _train_network(
     optimizer = torch.optim.Adam(net.parameters(), lr=options.learning_rate)
     items = iter(range(2**62))
 
-    def next_batch() -> tuple[torch.Tensor, torch.Tensor]:
+    weight = options.reconstruction_weight if recordings else 0.0
+    rng = np.random.default_rng([options.seed, 1])
+    length = held.shape[-1]
+
+    def next_batch() -> tuple[torch.Tensor, ...]:
         drawn = [data[next(items)] for _ in range(options.batch_size)]
-        return torch.stack([a for a, _ in drawn]), torch.stack([t for _, t in drawn])
+        batch = torch.stack([a for a, _ in drawn]), torch.stack([t for _, t in drawn])
+        if weight:
+            return (*batch, _segments(list(recordings), options.batch_size, length, rng))
+        return batch
+
+    def step(batch: tuple[torch.Tensor, ...]) -> float:
+        if weight:
+            loss = mixed_loss(net, synth, loss_fn, batch, weight=weight)  # type: ignore[arg-type]
+        else:
+            loss = inverse_loss(net, *batch)
+        return optimise(optimizer, loss)
 
     _, best_state, best_step, history = _adapt_loop(
-        net, next_batch, lambda: eval_loss(net, synth, loss_fn, held),
-        lambda batch: optimise(optimizer, inverse_loss(net, *batch)), options,
-    )  # fmt: skip
+        net, next_batch, lambda: eval_loss(net, synth, loss_fn, held), step, options
+    )
     net.load_state_dict(blend(model.state_dict(), best_state, options.blend))
     after = eval_loss(net, synth, loss_fn, held)  # of the weights saved
     return net.eval(), best_step, history, after
