@@ -162,3 +162,27 @@ def test_peak_memory_bench(tmp_path):
     runs = json.loads(path.read_text())["runs"]
     assert set(runs) == {"csv"} and 100 < runs["csv"]["peak_mib"] < 2000
     assert runs["csv"]["peak_mb"] == pytest.approx(runs["csv"]["peak_mib"] * 1.048576, abs=0.2)
+
+
+def test_figure8_bench_scores_variants_over_seeds(tmp_path):
+    """Two seeds of `full` and one of `soft` (the shipped model standing in for trained
+    runs): one row per variant, the seeds' mean and spread, the paper's figure beside."""
+    shipped = BENCH.parent / "drummernet" / "pretrained" / "drummernet-default.pt"
+    paths = []
+    for name in ("full-s0", "full-s1", "soft-s0"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "last.pt").write_bytes(shipped.read_bytes())
+        paths.append(tmp_path / name / "last.pt")
+    out = run("figure8.py", *paths, "--validation", EXAMPLES, "--first", "0", "--tracks", "1",
+              "--max-seconds", "10", "--mdb", EXAMPLES, "--mdb-seconds", "10",
+              "--out", tmp_path / "results")  # fmt: skip
+    (path,) = (tmp_path / "results").glob("figure8/figure8-*.json")
+    summary = json.loads(path.read_text())["summary"]
+    assert list(summary) == ["full", "soft"]
+    assert summary["full"]["seeds"] == [0, 1] and summary["full"]["validation_spread"] == 0
+    assert summary["full"]["paper"] == 0.718 and summary["soft"]["paper"] == 0.576
+    assert 0 < summary["full"]["validation"] <= 1 and "mdb" in summary["soft"]
+    assert "| full | 2 |" in out and path.with_suffix(".png").stat().st_size > 5000
+    bad = subprocess.run([sys.executable, str(BENCH / "figure8.py"), str(EXAMPLES / "x.pt")],
+                         capture_output=True, text=True)  # fmt: skip
+    assert bad.returncode != 0 and "VARIANT-sSEED" in bad.stderr
