@@ -871,7 +871,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _add_warm_start_arguments(p: argparse.ArgumentParser) -> None:
-    """``train``'s options of ``--objective inverse`` (the MIDI and how it is voiced)."""
+    """``train``'s options of ``--objective inverse`` and ``mixed`` (the MIDI, how it is
+    voiced, what is mixed in, and the mixed objective's unlabeled audio)."""
+    from drummernet.training.options import TrainOptions
+
     p.add_argument(
         "--split",
         choices=GMD_SPLITS,
@@ -921,6 +924,20 @@ def _add_warm_start_arguments(p: argparse.ArgumentParser) -> None:
         metavar=("LOW", "HIGH"),
         help="with --band: the band's RMS over the drums', drawn per item (default: -12 12 dB)",
     )
+    p.add_argument(
+        "--unlabeled",
+        action="append",
+        metavar="DIR",
+        help="with --objective mixed: folders or files of unlabeled drum audio (your "
+        "recordings, other kits) that the paper's loss explains (repeatable)",
+    )
+    p.add_argument(
+        "--reconstruction-weight",
+        type=float,
+        metavar="W",
+        help="with --objective mixed: the paper's loss's weight beside the warm start's "
+        f"(default: {TrainOptions.reconstruction_weight})",
+    )
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -933,12 +950,13 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         description="Train a model. With --resume, an option left out keeps the run's own "
         "value; given again it must agree, except those of its length and machine "
         "(--steps, --max-minutes, --checkpoint-every, --keep, --validate-every, --device, "
-        "--workers, --cache-dir, -q) and DATA (where the data are now).",
+        "--workers, --cache-dir, -q) and DATA and --unlabeled (where the data are now).",
     )
     p.add_argument(
         "data",
         nargs="*",
-        help="folders or files of unlabeled drum audio (drum MIDI with --objective inverse); "
+        help="folders or files of unlabeled drum audio (drum MIDI with --objective inverse "
+        "or mixed); "
         "with --resume: the run's own unless given",
     )
     p.add_argument("--out", required=True, help="run folder (checkpoints, logs, models)")
@@ -991,20 +1009,6 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         "paper's loss on --unlabeled audio, in one step",
     )
     _add_warm_start_arguments(p)
-    p.add_argument(
-        "--unlabeled",
-        action="append",
-        metavar="DIR",
-        help="with --objective mixed: folders or files of unlabeled drum audio (your "
-        "recordings, other kits) that the paper's loss explains (repeatable)",
-    )
-    p.add_argument(
-        "--reconstruction-weight",
-        type=float,
-        metavar="W",
-        help="with --objective mixed: the paper's loss's weight beside the warm start's "
-        f"(default: {d.reconstruction_weight})",
-    )
     p.add_argument(
         "--lr-schedule",
         choices=LR_SCHEDULES,
