@@ -837,15 +837,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     from drummernet.training import TrainOptions, train
     from drummernet.training.checkpoints import read_weights
     from drummernet.training.options import new_run_config
-    from drummernet.training.trainer import resume_settings
+    from drummernet.training.run import resume_settings
 
     given = {k: getattr(args, k) for k in _TRAIN_OPTIONS}
     given = {k: v for k, v in given.items() if v not in (None, [])}
     given["progress"] = _show_progress(args)
     config, changes = _train_config(args)
     settings = resume_settings(args.out, config, given, changes) if args.resume else None
+    state = None
     if settings is not None:
-        config, options = settings
+        config, options, state = settings
     else:
         if not given.get("data"):
             raise DrummerNetError("train needs DATA: folders or files to train on")
@@ -854,7 +855,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                       else config_from(new_run_config(args.objective))[0])  # fmt: skip
         config = config.replace(**changes)
         options = TrainOptions(out_dir=args.out, **given)
-    summary = train(config, options, resume=args.resume)
+    summary = train(config, options, resume=args.resume, state=state)
     code = 130 if summary["stopped"] == "interrupted" else 1 if summary["skipped"] else 0
     if not summary["lead"]:  # under torchrun, rank 0 alone reports (also by its status)
         return 130 if code == 130 else 0

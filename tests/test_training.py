@@ -266,7 +266,7 @@ def test_a_checkpoint_missing_a_field_is_one_line(audio_dir, tmp_path, capsys, d
     assert len(err) == 1 and f"'{damage}'" in err[0] and "damaged.ckpt" in err[0]
 
 
-def test_resume_continues_with_the_runs_own_options(audio_dir, tmp_path, capsys):
+def test_resume_continues_with_the_runs_own_options(audio_dir, tmp_path, capsys, monkeypatch):
     run = tmp_path / "run"
     labeled = tmp_path / "labeled"
     _labeled_set(labeled)
@@ -277,8 +277,15 @@ def test_resume_continues_with_the_runs_own_options(audio_dir, tmp_path, capsys)
     stopped = load_checkpoint(list_checkpoints(run / "checkpoints")[-1])
     assert stopped["step"] == 1 and stopped["items"] == 1  # stopped by the time limit
     capsys.readouterr()
+    import drummernet.training.run as run_module
+
+    reads = []
+    counted = run_module.load_checkpoint
+    monkeypatch.setattr(run_module, "load_checkpoint",
+                        lambda *a, **k: reads.append(a[0]) or counted(*a, **k))  # fmt: skip
     assert main(["train", "--out", str(run), "--resume", "--quiet"]) == 1
     assert "at step 4 (4 items)" in capsys.readouterr().out
+    assert len(reads) == 1  # the checkpoint resumed is read once
     state = load_checkpoint(list_checkpoints(run / "checkpoints")[-1])
     assert state["items"] == 4 and state["config"]["batch_size"] == 1
     assert state["options"]["validation"] == str(labeled)

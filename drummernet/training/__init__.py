@@ -7,6 +7,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     submod_attrs={
         "adapt": ["AdaptOptions", "adapt", "adapt_per_file"],
         "options": ["SYNTH_KITS", "TrainOptions"],
-        "trainer": ["kit_tensor", "resume_settings", "train"],
+        "run": ["resume_settings"],
+        "trainer": ["kit_tensor", "train"],
     },
 )

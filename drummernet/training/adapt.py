@@ -69,6 +69,7 @@ from drummernet.losses import OnsetSpectrumLoss
 from drummernet.model.io import save_model
 from drummernet.model.network import AnalysisNetwork
 from drummernet.synth import Synthesizer, prepare_kernels
+from drummernet.training.loop import run_steps
 from drummernet.training.options import SYNTH_KITS
 from drummernet.training.step import eval_loss, inverse_loss, mixed_loss, optimise
 
@@ -458,26 +459,29 @@ def _adapt_loop(
     from tqdm import tqdm
 
     before = best = held_loss()
-    best_state, best_step, waited = copy.deepcopy(net.state_dict()), 0, 0
+    best_state, best_step, waited, taken = copy.deepcopy(net.state_dict()), 0, 0, 0
     history = [{"step": 0, "held_loss": round(before, 5)}]
     bar = tqdm(total=options.steps, unit="step", disable=not options.progress, desc="adapt")
-    for i in range(1, options.steps + 1):
-        step(next_batch())
+
+    def after(loss: float) -> str | None:
+        nonlocal best, best_state, best_step, waited, taken
+        taken += 1
         bar.update(1)
-        if i % options.eval_every and i != options.steps:
-            continue
+        if taken % options.eval_every and taken != options.steps:
+            return None
         current = held_loss()
-        history.append({"step": i, "held_loss": round(current, 5)})
+        history.append({"step": taken, "held_loss": round(current, 5)})
         bar.set_postfix(held_loss=f"{current:.4f}", start=f"{before:.4f}")
         if not options.patience:
-            continue
+            return None
         if current < best:
-            best, best_step, waited = current, i, 0
+            best, best_step, waited = current, taken, 0
             best_state = copy.deepcopy(net.state_dict())
-        else:
-            waited += 1
-            if waited >= options.patience:
-                break
+            return None
+        waited += 1
+        return "patience" if waited >= options.patience else None
+
+    run_steps((next_batch() for _ in range(options.steps)), step, after)
     bar.close()
     if not options.patience:
         return (

@@ -25,11 +25,17 @@ def checkpoint_path(folder: Path, step: int) -> Path:
     return folder / f"step-{step:08d}.ckpt"
 
 
+def checkpoint_step(path: str | Path) -> int | None:
+    """The step in a checkpoint's file name (``step-NNNNNNNN.ckpt``), or None."""
+    match = CHECKPOINT.match(Path(path).name)
+    return int(match.group(1)) if match else None
+
+
 def list_checkpoints(folder: str | Path) -> list[Path]:
     """Checkpoints in ``folder``, oldest step first."""
     folder = Path(folder)
     found = [p for p in folder.glob("step-*.ckpt") if CHECKPOINT.match(p.name)]
-    return sorted(found, key=lambda p: int(CHECKPOINT.match(p.name).group(1)))  # type: ignore[union-attr]
+    return sorted(found, key=checkpoint_step)  # type: ignore[arg-type]
 
 
 def save_checkpoint(folder: str | Path, state: dict[str, Any], keep: int = 3) -> Path:

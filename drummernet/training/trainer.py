@@ -22,15 +22,10 @@ exactly the data the uninterrupted run would have seen.
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import os
-import platform
-import signal
-import time
 import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, fields, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,91 +37,31 @@ from drummernet.config import LR_SCHEDULES, OBJECTIVES, SYNTHESIZED_OBJECTIVES, 
 from drummernet.datasets.accompaniment import (
     BandMix,
     band_manifest,
-    band_metadata,
     read_band_clips,
 )
 from drummernet.datasets.annotations import load_dataset
 from drummernet.datasets.synthesized import SynthesizedSegments, Voicing
 from drummernet.datasets.unlabeled import UnlabeledSegments, WithUnlabeled
 from drummernet.errors import DrummerNetError, DrummerNetWarning
-from drummernet.evaluation.runner import evaluate_tracks, model_transcriber
-from drummernet.fileio import atomic_write
 from drummernet.kits.library import get_kit, kit_one_shots
 from drummernet.losses import OnsetSpectrumLoss
-from drummernet.model.io import atomic_torch_save
 from drummernet.model.network import AnalysisNetwork
 from drummernet.synth import Synthesizer, prepare_kernels
-from drummernet.training.checkpoints import (
-    check_same_config,
-    list_checkpoints,
-    load_checkpoint,
-    model_payload,
-    read_weights,
-    save_checkpoint,
+from drummernet.training.loop import DONE, run_steps
+from drummernet.training.options import TrainOptions
+from drummernet.training.run import (
+    Run,
+    TrainLog,
+    leave_sigterm_to_the_loop,
+    stop_on_sigterm,
+    tensorboard_writer,
 )
-from drummernet.training.options import RESUME_MAY_CHANGE, SESSION_ONLY, TrainOptions
 from drummernet.training.step import (
     inverse_loss,
-    learning_rate,
     mixed_loss,
     optimise,
     train_step,
 )
-
-
-def _plain(value: Any) -> Any:
-    """Tuples as lists, recursively: an option as read back from a checkpoint."""
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def resume_settings(
-    out_dir: str | Path,
-    config: Config | None,
-    given: dict[str, Any],
-    changes: dict[str, Any] | None = None,
-) -> tuple[Config, TrainOptions] | None:
-    """The configuration and options the run in ``out_dir`` continues with, or None
-    when the folder holds no checkpoint yet (a new run).
-
-    ``given`` holds the options given again (``TrainOptions`` fields), ``config`` the
-    configuration given again (None: the run's), ``changes`` fields of it changed
-    again (``--set``, ``--batch-size``). The run's own options and
-    configuration are kept; those in :data:`RESUME_MAY_CHANGE` may be given anew, any
-    other must agree with the run's, else a :class:`DrummerNetError` names it.
-    """
-    existing = list_checkpoints(Path(out_dir) / "checkpoints")
-    if not existing:
-        return None
-    state = load_checkpoint(existing[-1])
-    stored_config = Config.from_dict(state["config"])
-    config = (config or stored_config).replace(**(changes or {}))
-    check_same_config(existing[-1], stored_config, config)
-    names = {f.name for f in fields(TrainOptions)}
-    skip = SESSION_ONLY | {"out_dir"}
-    stored = {k: v for k, v in state["options"].items() if k in names and k not in skip}
-    for key, value in given.items():
-        if key in RESUME_MAY_CHANGE or key not in stored:
-            continue
-        if _plain(value) != _plain(stored[key]):
-            flag = "--" + key.replace("_", "-")
-            raise DrummerNetError(
-                f"{out_dir}: the run was started with {flag} {_shown(stored[key])}, not "
-                f"{_shown(value)}; leave {flag} out to resume it as it was, or start a new --out"
-            )
-    merged = {**stored, **given, "out_dir": str(out_dir)}
-    try:
-        options = TrainOptions(**merged)
-    except TypeError as exc:
-        raise DrummerNetError(f"{existing[-1]}: its options cannot be read ({exc})") from None
-    return config, options
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return " ".join(map(str, value)) or "(none)"
-    return str(value)
 
 
 def kit_tensor(names: list[str], config: Config) -> tuple[torch.Tensor, list[str]]:
@@ -175,60 +110,87 @@ def _distributed() -> tuple[int, int]:
     return (dist.get_rank() if world > 1 else 0), world
 
 
-def _append_csv(path: Path, row: dict[str, Any]) -> None:
-    new = not path.exists()
-    with open(path, "a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(row))
-        if new:
-            writer.writeheader()
-        writer.writerow(row)
+def train(config: Config, options: TrainOptions, resume: bool = False,
+          state: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Run (or resume) training; returns a summary (steps, items, best F1, stop reason).
+    ``state``: the latest checkpoint of the run resumed, if already read (by
+    :func:`~drummernet.training.run.resume_settings`)."""
+    check_options(config, options)
+    rank, world, device = _join_processes(options.device)
+    lead = rank == 0
+    # weights first: a bad --init or checkpoint is reported before any audio is decoded
+    run = Run.open(config, options, resume, device, world, state)
+    net = _data_parallel(run.model, device, world)
+    step, kit_notes = _step_function(config, options, run, net)
+    segments = _segments(config, options, run.out, lead)
+    loader = torch.utils.data.DataLoader(
+        segments,
+        batch_sampler=StepBatches(run.step, options.steps, config.batch_size, rank, world),
+        num_workers=options.workers,
+        pin_memory=device.type == "cuda",
+        worker_init_fn=leave_sigterm_to_the_loop,
+    )
+    tracks = []  # validation runs on rank 0 only
+    if lead and options.validation:
+        tracks = load_dataset(options.validation)[: options.validation_tracks]
+    if lead:
+        run.tensorboard = tensorboard_writer(run.out / "tensorboard")
+    if tracks and run.step == 0 and not run.history:
+        run.validate(tracks)  # the untrained network: where the curve starts
+    stopped = _loop(run, step, loader, tracks, lead, world)
+    if lead:
+        run.finish(tracks)
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return {
+        "step": run.step,
+        "items": run.items,
+        "best_f1": run.best if run.history else None,
+        "stopped": stopped,
+        "kit_notes": kit_notes,
+        "skipped": [f"{s.path}: {s.reason}" for s in segments.skipped],
+        "out_dir": str(run.out),
+        "lead": lead,
+    }
 
 
-def plot_f1_curve(history: list[dict[str, Any]], path: Path) -> None:
-    """The paper's Figure 4: validation F1 per class against items seen (log scale)."""
-    import matplotlib
+def _loop(run: Run, step: Callable[[Any], float], loader: Iterable, tracks: list, lead: bool,
+          world: int) -> str:  # fmt: skip
+    """The steps of this session (:func:`~drummernet.training.loop.run_steps`), each at
+    its scheduled rate, logged, and followed by what falls due (validation,
+    checkpoints: rank 0, ``lead``); the reason it stopped: ``done``, ``time limit``,
+    ``terminated`` (SIGTERM) or ``interrupted``."""
+    options = run.options
+    log = TrainLog(run, enabled=lead)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    def scheduled(batch: Any) -> float:
+        run.set_learning_rate()
+        return step(batch)
 
-    if not history:
-        return
-    untrained = [h for h in history if h["items"] == 0]
-    trained = [h for h in history if h["items"] > 0]
-    items = [h["items"] for h in trained]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for label in ("KD", "SD", "HH", "TT", "CY", "mean"):
-        if not any(label in h for h in history):
-            continue
-        values = [h.get(label, np.nan) for h in trained]
-        ax.plot(items, values, "o-" if label != "mean" else "k--", label=label, ms=3)
-    if untrained:
-        ax.axhline(untrained[0]["mean"], color="grey", ls=":", label="mean, untrained")
-    if items:
-        ax.set_xscale("log")
-    ax.set_xlabel("training items (2 s segments)")
-    ax.set_ylabel("F1 (mean of per-track F1)")
-    ax.set_ylim(0, 1)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    try:
-        atomic_write(path, lambda p: fig.savefig(p, dpi=100))
-    finally:
-        plt.close(fig)
+    def after(loss: float) -> str | None:
+        run.step += 1
+        log.step(loss)
+        if lead:
+            run.after_step(tracks)
+        if options.max_minutes is not None and run.minutes() >= options.max_minutes:
+            stop["reason"] = "time limit"
+        return None if stop["reason"] == DONE else stop["reason"]
+
+    with stop_on_sigterm(enabled=lead or world == 1) as stop:
+        try:
+            stop["reason"] = run_steps(loader, scheduled, after)
+        except KeyboardInterrupt:
+            stop["reason"] = "interrupted"
+        finally:
+            log.close()
+    return stop["reason"]
 
 
-def _validation_due(step: int, items_per_step: int, every: int) -> bool:
-    """At multiples of ``every`` steps and where items seen cross 32 * 2**i (the paper's
-    code; here from 2,048 items on, since earlier scores say little)."""
-    if step % every == 0:
-        return True
-    before, after = (step - 1) * items_per_step, step * items_per_step
-    return any(before < 32 * 2**i <= after for i in range(6, 40))
-
-
-def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[str, Any]:
-    """Run (or resume) training; returns a summary (steps, items, best F1, stop reason)."""
+def check_options(config: Config, options: TrainOptions) -> None:
+    """Refuse, in one line each, a configuration or options a run cannot start with
+    (before anything is read or written); warn of a network the objective does not
+    train."""
     config.validate()
     if options.objective not in OBJECTIVES:
         raise DrummerNetError(f"unknown objective {options.objective!r}; choose one of: "
@@ -266,66 +228,12 @@ def train(config: Config, options: TrainOptions, resume: bool = False) -> dict[s
             f"the {config.name} network does not learn --objective {options.objective} (it stays a "
             "constant predictor: README, Training throughput); --config inverse does",
             DrummerNetWarning,
-            2,
+            3,
         )
-    rank, world, device = _join_processes(options.device)
-    lead = rank == 0
-    # weights first: a bad --init or checkpoint is reported before any audio is decoded
-    run = _Run.open(config, options, resume, device, world)
-    net = _data_parallel(run.model, device, world)
-    step, kit_notes = _step_function(config, options, run, net)
-    segments = _segments(config, options, run.out, lead)
-    loader = torch.utils.data.DataLoader(
-        segments,
-        batch_sampler=StepBatches(run.step, options.steps, config.batch_size, rank, world),
-        num_workers=options.workers,
-        pin_memory=device.type == "cuda",
-        worker_init_fn=_leave_sigterm_to_the_loop,
-    )
-    tracks = []  # validation runs on rank 0 only
-    if lead and options.validation:
-        tracks = load_dataset(options.validation)[: options.validation_tracks]
-    if lead:
-        run.tensorboard = _tensorboard(run.out / "tensorboard")
-    log = _TrainLog(run, enabled=lead)
-    if tracks and run.step == 0 and not run.history:
-        run.validate(tracks)  # the untrained network: where the curve starts
-    with _stop_on_sigterm(enabled=lead or world == 1) as stop:
-        try:
-            for batch in loader:
-                run.set_learning_rate()
-                loss = step(batch)
-                run.step += 1
-                log.step(loss)
-                if lead:
-                    run.after_step(tracks)
-                if options.max_minutes is not None and run.minutes() >= options.max_minutes:
-                    stop["reason"] = "time limit"
-                if stop["reason"] != "done":
-                    break
-        except KeyboardInterrupt:
-            stop["reason"] = "interrupted"
-        finally:
-            log.close()
-    if lead:
-        run.finish(tracks)
-    if world > 1:
-        dist.barrier()
-        dist.destroy_process_group()
-    return {
-        "step": run.step,
-        "items": run.items,
-        "best_f1": run.best if run.history else None,
-        "stopped": stop["reason"],
-        "kit_notes": kit_notes,
-        "skipped": [f"{s.path}: {s.reason}" for s in segments.skipped],
-        "out_dir": str(run.out),
-        "lead": lead,
-    }
 
 
 def _step_function(
-    config: Config, options: TrainOptions, run: _Run, net: torch.nn.Module
+    config: Config, options: TrainOptions, run: Run, net: torch.nn.Module
 ) -> tuple[Callable[[Any], float], list[str]]:
     """The optimisation step of ``options.objective`` (a batch of the loader in, its
     loss out, at ``run.step``), and notes on the synthesizer's kits."""
@@ -438,252 +346,3 @@ def _band(options: TrainOptions) -> BandMix | None:
         return None
     clips, _ = read_band_clips(options.band)
     return BandMix(tuple(clips), options.band_share, options.band_db)
-
-
-def _leave_sigterm_to_the_loop(worker_id: int) -> None:
-    """In a data-loading process: ignore SIGTERM, so that a signal sent to the whole
-    run (``pkill -f``, a scheduler) stops the loop, which saves, instead of killing a
-    worker under it."""
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-
-@contextlib.contextmanager
-def _stop_on_sigterm(enabled: bool) -> Iterator[dict[str, str]]:
-    """A ``{"reason": ...}`` that SIGTERM sets to ``"terminated"`` (the loop then stops
-    after its step and saves as usual); the previous handler is restored on exit."""
-    stop = {"reason": "done"}
-
-    def on_term(signum: int, frame: object) -> None:
-        stop["reason"] = "terminated"
-
-    previous = signal.signal(signal.SIGTERM, on_term) if enabled else None
-    try:
-        yield stop
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-class _Run:
-    """The state of one run and its folder: weights, optimizer, step, validation
-    history, best F1 and time; it saves checkpoints and model files (rank 0 only)."""
-
-    def __init__(self, config: Config, options: TrainOptions, model: AnalysisNetwork,
-                 device: torch.device, world: int) -> None:  # fmt: skip
-        self.config, self.options, self.model = config, options, model
-        self.device, self.world = device, world
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-        self.out = Path(options.out_dir)
-        self.step, self.history, self.best, self.elapsed_before = 0, [], -1.0, 0.0
-        self.step_before, self.items_before = 0, 0  # where this session started
-        self.started = time.monotonic()
-        self.items_per_step = config.batch_size * world
-        self.tensorboard: Any = None  # a writer on rank 0 (see :func:`_tensorboard`)
-
-    @classmethod
-    def open(cls, config: Config, options: TrainOptions, resume: bool, device: torch.device,
-             world: int) -> _Run:  # fmt: skip
-        """A new run in ``options.out_dir`` (from ``options.init`` if given), or the
-        latest checkpoint there when ``resume``."""
-        out = Path(options.out_dir)
-        existing = list_checkpoints(out / "checkpoints")
-        if existing and not resume:
-            raise DrummerNetError(f"{out} already holds a run; pass --resume or another --out")
-        torch.manual_seed(options.seed)
-        run = cls(config, options, AnalysisNetwork(config).to(device), device, world)
-        if options.init and not existing:  # a bad --init leaves no run folder behind
-            _start_from(run.model, options.init)
-        out.mkdir(parents=True, exist_ok=True)
-        if existing:
-            state = load_checkpoint(existing[-1], config)
-            run.model.load_state_dict(state["model"])
-            run.optimizer.load_state_dict(state["optimizer"])
-            run.step, run.history = state["step"], state["history"]
-            run.best, run.elapsed_before = state["best"], state["elapsed_s"]
-            run.step_before, run.items_before = state["step"], state["items"]
-        return run
-
-    @property
-    def items(self) -> int:
-        """Items the run has seen: those of the sessions before, and this one's."""
-        return self.items_before + (self.step - self.step_before) * self.items_per_step
-
-    def set_learning_rate(self) -> None:
-        """Give the optimizer the rate of the step about to be taken (``lr_schedule``)."""
-        rate = learning_rate(self.config.learning_rate, self.step, self.options.steps,
-                             self.options.lr_schedule)  # fmt: skip
-        for group in self.optimizer.param_groups:
-            group["lr"] = rate
-
-    def minutes(self) -> float:
-        """Minutes this session has run (not counting earlier sessions of the run)."""
-        return (time.monotonic() - self.started) / 60
-
-    def elapsed(self) -> float:
-        """Seconds the whole run has taken, earlier sessions included."""
-        return self.elapsed_before + time.monotonic() - self.started
-
-    def snapshot(self) -> dict[str, Any]:
-        """Everything a checkpoint holds."""
-        return {
-            "step": self.step,
-            "items": self.items,
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "config": self.config.to_dict(),
-            "options": asdict(self.options),
-            "history": self.history,
-            "best": self.best,
-            "elapsed_s": self.elapsed(),
-        }
-
-    def save_model_file(self, name: str, score: dict | None) -> None:
-        """Write the current weights as the model file ``RUN/name``."""
-        state = self.snapshot()
-        metadata = {
-            "trained_steps": state["step"],
-            "trained_items": state["items"],
-            "segment_seconds": self.config.segment_seconds,
-            "training_data": list(self.options.data),
-            "synth_kits": list(self.options.kits),
-            "objective": self.options.objective,
-            "init": self.options.init,
-            "band": band_metadata(self.options.band, self.options.band_share, self.options.band_db),
-            "training_seconds": round(state["elapsed_s"], 1),
-            "hardware": _hardware(self.device, self.world),
-            "validation": self.options.validation,
-            "validation_f1": score,
-        }
-        atomic_torch_save(model_payload(state, metadata), self.out / name)
-
-    def validate(self, tracks: list) -> None:
-        """Score the model now, log it, plot Figure 4, keep ``best.pt``."""
-        score = _validate(self.model, tracks, self.options)
-        self.history.append({"step": self.step, "items": self.items, **score})
-        _append_csv(self.out / "validation.csv", self.history[-1])
-        _add_scalars(self.tensorboard, {f"f1/{k}": v for k, v in score.items()}, self.items)
-        plot_f1_curve(self.history, self.out / "f1_vs_items.png")
-        if score["mean"] > self.best:
-            self.best = score["mean"]
-            self.save_model_file("best.pt", score)
-
-    def after_step(self, tracks: list) -> None:
-        """Validation and checkpoints that fall due at the step just taken."""
-        every = self.options.validate_every
-        if tracks and _validation_due(self.step, self.items_per_step, every):
-            self.validate(tracks)
-        if self.step % self.options.checkpoint_every == 0:
-            save_checkpoint(self.out / "checkpoints", self.snapshot(), self.options.keep)
-
-    def finish(self, tracks: list) -> None:
-        """A last validation, checkpoint and ``last.pt`` (and ``best.pt`` if none yet)."""
-        if tracks and self.step and (not self.history or self.history[-1]["step"] != self.step):
-            self.validate(tracks)
-        save_checkpoint(self.out / "checkpoints", self.snapshot(), self.options.keep)
-        last = self.history[-1] if self.history and self.history[-1]["step"] == self.step else None
-        self.save_model_file("last.pt", last)
-        if not (self.out / "best.pt").exists():
-            self.save_model_file("best.pt", None)
-        if self.tensorboard is not None:
-            self.tensorboard.close()
-
-
-class _TrainLog:
-    """The progress bar and ``train.csv`` (mean loss and throughput every
-    ``log_every`` steps, and at the last step), mirrored to TensorBoard."""
-
-    def __init__(self, run: _Run, enabled: bool) -> None:
-        from tqdm import tqdm
-
-        self.run, self.enabled = run, enabled
-        self.loss, self.n, self.since = 0.0, 0, time.monotonic()
-        show = enabled and run.options.progress
-        self.bar = tqdm(total=run.options.steps, initial=run.step, unit="step",
-                        disable=not show, dynamic_ncols=True)  # fmt: skip
-
-    def step(self, loss: float) -> None:
-        """Count one step with its ``loss``; write a row when one is due."""
-        self.loss, self.n = self.loss + loss, self.n + 1
-        self.bar.update(1)
-        run = self.run
-        if not self.enabled or (run.step % run.options.log_every and run.step != run.options.steps):
-            return
-        now = time.monotonic()
-        rate = self.n * run.items_per_step / (now - self.since)
-        row = {
-            "step": run.step,
-            "items": run.items,
-            "loss": round(self.loss / self.n, 5),
-            "items_per_s": round(rate, 3),
-            "elapsed_s": round(run.elapsed(), 1),
-        }
-        _append_csv(run.out / "train.csv", row)
-        _add_scalars(run.tensorboard, {"loss": row["loss"], "items_per_s": rate}, run.items)
-        self.bar.set_postfix(loss=f"{row['loss']:.4f}", seg_s=f"{rate:.1f}")
-        self.loss, self.n, self.since = 0.0, 0, now
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-def _start_from(model: AnalysisNetwork, path: str) -> None:
-    """Load the weights of the model file or training checkpoint (``.ckpt``) ``path``
-    into ``model`` (any configuration whose parameters have the same shapes, e.g. a
-    ``paper`` model into ``fast``, or a ``lite`` run's checkpoint into ``inverse``)."""
-    config, theirs, _ = read_weights(path)
-    mine = model.state_dict()
-    if mine.keys() != theirs.keys() or any(mine[k].shape != theirs[k].shape for k in mine):
-        raise DrummerNetError(
-            f"{path}: its weights do not fit this configuration "
-            f"({config.name} model, {model.config.name} run); train it with its own: "
-            f"leave --config out, or give --config {config.name}"
-        )
-    model.load_state_dict(theirs)
-
-
-def _validate(model: AnalysisNetwork, tracks: list, options: TrainOptions) -> dict[str, float]:
-    """Paper-figure F1 of the paper's classes and their ``mean``; with
-    ``validation_classes="all"`` also ``TT``, ``CY`` and ``mean_all`` (KD SD HH TT CY,
-    each from its own components)."""
-    model.eval()
-    try:
-        score = _scores(model, tracks, options, "paper", ("KD", "SD", "HH", "mean"))
-        if options.validation_classes == "all":
-            every = _scores(model, tracks, options, "all", ("KD", "SD", "HH", "TT", "CY"))
-            score |= {k: every[k] for k in ("TT", "CY") if k in every}
-            score["mean_all"] = round(float(np.mean(list(every.values()))), 4)
-    finally:
-        model.train()
-    return score
-
-
-def _scores(model: AnalysisNetwork, tracks: list, options: TrainOptions, classes: str,
-            labels: tuple[str, ...]) -> dict[str, float]:  # fmt: skip
-    result = evaluate_tracks(model_transcriber(model, classes), tracks, classes=classes,
-                             max_seconds=options.validation_seconds)  # fmt: skip
-    return {k: round(v, 4) for k, v in result["paper"].items() if k in labels}
-
-
-def _tensorboard(folder: Path) -> Any:
-    """A TensorBoard writer for ``folder``, or None if TensorBoard is not installed."""
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:  # tensorboard is an optional extra
-        return None
-    return SummaryWriter(str(folder))
-
-
-def _add_scalars(writer: Any, scalars: dict[str, float], items: int) -> None:
-    if writer is not None:
-        for tag, value in scalars.items():
-            writer.add_scalar(tag, value, items)
-
-
-def _hardware(device: torch.device, world: int) -> str:
-    if device.type == "cuda":
-        name = torch.cuda.get_device_name(device)
-    else:
-        name = (
-            f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
-        )
-    return f"{world} x {name}" if world > 1 else name
