@@ -84,7 +84,11 @@ def _raw_autocorrelation(envelope: np.ndarray, max_lag: int | None = None) -> np
     ``len - 1``), by FFT, zero-padded (no wrap-around). An envelope longer than
     :data:`AC_BLOCK` is correlated a block at a time with the block and the
     ``max_lag`` frames after it, so that an hour's needs no FFT of its whole length."""
-    x = envelope - envelope.mean()
+    return _centred_autocorrelation(envelope - envelope.mean(), max_lag)
+
+
+def _centred_autocorrelation(x: np.ndarray, max_lag: int | None = None) -> np.ndarray:
+    """:func:`_raw_autocorrelation` of an envelope ``x`` whose mean is already removed."""
     n = len(x)
     max_lag = n - 1 if max_lag is None else max(0, min(max_lag, n - 1))
     if n <= AC_BLOCK:
@@ -105,7 +109,7 @@ def _best_period(envelope: np.ndarray, rate: float, centre_bpm: float, octaves: 
     max_lag = min(len(x) - 1, int(rate * 60 / 30))  # nothing slower than 30 bpm
     if max_lag < 2 or not np.any(x):
         return 0.0
-    ac = _raw_autocorrelation(envelope, max_lag)
+    ac = _centred_autocorrelation(x, max_lag)
     lags = np.arange(1, max_lag + 1)
     bpm = 60 * rate / lags
     prior = np.exp(-0.5 * (np.log2(bpm / centre_bpm) / octaves) ** 2)
