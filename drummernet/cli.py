@@ -184,6 +184,16 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
     out_root = Path(args.out) if args.out else user_kit_folder()
     if args.source == "system":
         kits = builders.build_system_kits(out_root, warnings=problems)
+    elif args.source == "procedural":
+        from tqdm import tqdm
+
+        from drummernet.kits.procedural import write_procedural_kits
+
+        kits = write_procedural_kits(
+            out_root, args.count, args.seed,
+            progress=lambda it, total: tqdm(it, total=total, desc="kits", unit="kit",
+                                            disable=not sys.stderr.isatty()),
+        )  # fmt: skip
     elif not args.path:
         raise DrummerNetError(f"kits build {args.source} needs a PATH")
     else:
@@ -209,9 +219,11 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
     for problem in problems:
         kind = "error" if problem in errors else "warning"
         print(f"drummernet: {kind}: {problem}", file=sys.stderr)
-    for kit in kits:
+    for kit in kits if len(kits) <= 20 else ():
         missing = f" (missing {' '.join(kit.missing)})" if kit.missing else ""
         print(f"built {kit.name}: {len(kit.layers)}/11 components{missing} -> {kit.path}")
+    if len(kits) > 20:
+        print(f"built {len(kits)} kits ({kits[0].name} ... {kits[-1].name}) -> {out_root}")
     if kits and not is_searched(out_root):
         print(
             f"note: {out_root} is not on the kit search path: use these kits by folder "
@@ -234,8 +246,9 @@ def _add_kits(sub: argparse._SubParsersAction) -> None:
     p = kits.add_parser("build", help="extract a kit from Hydrogen, SoundFont or WAV sources")
     p.add_argument(
         "source",
-        choices=["hydrogen", "soundfont", "folder", "system"],
-        help="kind of source; 'system' builds every kit found on this machine",
+        choices=["hydrogen", "soundfont", "folder", "system", "procedural"],
+        help="kind of source; 'system' builds every kit found on this machine; "
+        "'procedural' synthesises --count kits, every parameter drawn at random",
     )
     p.add_argument("path", nargs="?", help="drumkit folder, .sf2 file or folder of samples")
     p.add_argument("--name", help="kit name (default: from the source)")
@@ -254,6 +267,8 @@ def _add_kits(sub: argparse._SubParsersAction) -> None:
         default=[98],
         help="SoundFont velocities to render, one layer each",
     )
+    p.add_argument("--count", type=int, default=100, help="procedural: kits to make (100)")
+    p.add_argument("--seed", type=int, default=0, help="procedural: kit i is drawn from (seed, i)")
     p.add_argument("--out", help="folder to write kits into (default: the user kit folder)")
     p.set_defaults(func=cmd_kits_build)
 
