@@ -985,7 +985,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="change one field of the configuration (repeatable)")  # fmt: skip
     p.add_argument("--kit", action="append", dest="kits", metavar="KIT",
-                   help="synthesizer kit (repeatable; default: the 7 shipped FluidR3)")  # fmt: skip
+                   help="synthesizer kit, or a folder of kits (repeatable; default: the 7 "
+                        "shipped FluidR3)")  # fmt: skip
     p.add_argument("--steps", type=int, help=f"total optimizer steps (default: {d.steps})")
     p.add_argument(
         "--batch-size",

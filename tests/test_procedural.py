@@ -108,3 +108,29 @@ def test_cli_builds_procedural_kits_that_load_and_refuses_to_overwrite(tmp_path,
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "exists" in err[0]
     assert not (tmp_path / "procedural-5-0002").exists()  # nothing written
+
+
+def test_a_folder_of_kits_is_every_kit_in_it_for_training(tmp_path):
+    from drummernet.datasets.synthesized import SynthesizedSegments
+    from drummernet.kits.library import get_kits
+    from drummernet.kits.procedural import write_procedural_kits
+
+    write_procedural_kits(tmp_path / "many", 3, seed=1)
+    assert [k.name for k in get_kits(tmp_path / "many")] == [
+        f"procedural-1-{i:04d}" for i in range(3)
+    ]
+    assert [k.name for k in get_kits("fluidr3-standard")] == ["fluidr3-standard"]
+    import mido
+
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack()
+    for key in (36, 42, 38, 42, 51, 36, 49, 38) * 2:
+        track += [mido.Message("note_on", channel=9, note=key, velocity=100, time=240),
+                  mido.Message("note_off", channel=9, note=key, velocity=0, time=0)]  # fmt: skip
+    midi.tracks.append(track)
+    midi.save(tmp_path / "groove.mid")
+    data = SynthesizedSegments([tmp_path / "groove.mid"], [tmp_path / "many"])
+    names = {k.name for k in get_kits(tmp_path / "many")}
+    assert {k.name for k in data.candidates["CY_RDC"]} == names
+    audio, target = data[0]
+    assert audio.abs().max() == 1 and target.any()

@@ -27,7 +27,7 @@ from drummernet.datasets.midi import Hit, MidiError, read_drum_midi
 from drummernet.datasets.render import midi_files, mix_hits
 from drummernet.datasets.unlabeled import Skipped
 from drummernet.errors import DrummerNetError
-from drummernet.kits.library import Kit, default_fallbacks, get_kit
+from drummernet.kits.library import Kit, default_fallbacks, get_kits
 
 #: Re-voicings drawn per item, in order, so that rare components get examples:
 #: ``(from, to, probability)`` moves every hit of ``from`` in the item to ``to``
@@ -172,8 +172,9 @@ class SynthesizedSegments(torch.utils.data.Dataset):
     ----------
     midi : MIDI files and/or folders (Groove MIDI Dataset folders with ``split``), or
         the :class:`Performance` objects themselves (e.g. hits a model transcribed)
-    kits : kit names or folders each component's kit is drawn from (those that
-        have the component; the default fallback kit where none has it)
+    kits : kit names or folders (or folders of kit folders) each component's kit is
+        drawn from (those that have the component; the default fallback kit where none
+        has it)
     seconds : item length, s
     hop : samples per target frame (the network's ``upsample_factor``)
     preroll_s : hits this long before the item are rendered too (their tails ring in)
@@ -211,7 +212,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
             self.performances, self.skipped = list(midi), []
         else:
             self.performances, self.skipped = read_performances(midi, split, progress)
-        loaded = [k if isinstance(k, Kit) else get_kit(k) for k in kits]
+        loaded = [one for k in kits for one in ([k] if isinstance(k, Kit) else get_kits(k))]
         fallbacks = default_fallbacks()
         self.candidates: dict[str, list[Kit]] = {}
         for component in components:

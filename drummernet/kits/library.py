@@ -187,6 +187,16 @@ def get_kit(name_or_path: str | Path) -> Kit:
     )
 
 
+def get_kits(name_or_path: str | Path) -> list[Kit]:
+    """:func:`get_kit`, or every kit in a folder of kit folders (e.g. the output of
+    ``kits build procedural``), in name order."""
+    path = Path(name_or_path)
+    inside = sorted(path.glob(f"*/{MANIFEST}")) if not (path / MANIFEST).is_file() else []
+    if inside:
+        return [load_kit(manifest.parent) for manifest in inside]
+    return [get_kit(name_or_path)]
+
+
 def is_searched(folder: str | Path) -> bool:
     """Whether kits built into ``folder`` are found by name (:func:`kit_search_path`)."""
     target = Path(folder).resolve()

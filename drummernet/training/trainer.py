@@ -43,7 +43,7 @@ from drummernet.datasets.annotations import load_dataset
 from drummernet.datasets.synthesized import SynthesizedSegments, Voicing
 from drummernet.datasets.unlabeled import UnlabeledSegments, WithUnlabeled
 from drummernet.errors import DrummerNetError, DrummerNetWarning
-from drummernet.kits.library import get_kit, kit_one_shots
+from drummernet.kits.library import get_kits, kit_one_shots
 from drummernet.losses import OnsetSpectrumLoss
 from drummernet.model.network import AnalysisNetwork
 from drummernet.synth import Synthesizer, prepare_kernels
@@ -68,7 +68,7 @@ def kit_tensor(names: list[str], config: Config) -> tuple[torch.Tensor, list[str
     """Synthesizer kernels of the kits ``names``: ``(n_kits, K, kernel_samples)``,
     and a note per component filled from a fallback kit (the one rule:
     :data:`~drummernet.kits.library.DEFAULT_FALLBACKS`)."""
-    kits = [get_kit(n) for n in names]
+    kits = [kit for n in names for kit in get_kits(n)]
     if not kits:
         raise DrummerNetError("no synthesizer kit given")
     tensors, notes = [], []
