@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Timbre at scale (issue 38): the warm start on the recipe's 15 training kits, against
+# the same with procedural kits beside them, at equal items from the same seed, with a
+# checkpoint every 512 items for the F1-against-items curves.
+#
+#   scripts/train_timbre.sh GMD_ROOT KITS_ROOT WORK_DIR STEPS [INIT]
+#
+# WORK_DIR/procedural holds the procedural kits (made here if missing:
+# `drummernet kits build procedural --count 400 --out WORK_DIR/procedural`). INIT: a
+# model file to fine-tune (default: a new network). Environment: ONLY (variants,
+# default "kits15 kits15+procedural"), LR (default: the preset's). Each run resumes
+# where it stopped. Score on validation only:
+#   python bench/warm_start.py WORK_DIR/timbre/*/checkpoints/step-*.ckpt \
+#       --validation WORK_DIR/gmd-validation
+set -euo pipefail
+GMD=$1 K=$2 WORK=$3 STEPS=$4 INIT=${5:-}
+ONLY=${ONLY:-kits15 kits15+procedural}
+. "$(dirname "$0")/python_env.sh"  # PY: the .venv Python unless PYTHON is set
+. "$(dirname "$0")/recipe_kits.sh"  # synth_args: the 15 training kits
+[ -d "$WORK/procedural" ] || $PY -m drummernet.cli kits build procedural --count 400 \
+    --seed 0 --out "$WORK/procedural"
+for run in $ONLY; do
+    out=$WORK/timbre/$run args=() extra=()
+    case $run in
+        kits15) ;;
+        kits15+procedural) extra=(--kit "$WORK/procedural") ;;
+        *) echo "unknown run $run" >&2; exit 2 ;;
+    esac
+    [ -n "${LR:-}" ] && extra+=(--set "learning_rate=$LR")
+    if [ -d "$out/checkpoints" ]; then
+        args=(--resume)
+    else
+        args=("$GMD" --split train --objective inverse "${synth_args[@]}" "${extra[@]}")
+        [ -n "$INIT" ] && args+=(--init "$INIT")
+    fi
+    $PY -m drummernet.cli train "${args[@]}" --out "$out" --steps "$STEPS" --workers 1 \
+        --checkpoint-every 32 --keep 100 --quiet
+done
