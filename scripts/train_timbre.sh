@@ -8,13 +8,13 @@
 # WORK_DIR/procedural holds the procedural kits (made here if missing:
 # `drummernet kits build procedural --count 400 --out WORK_DIR/procedural`). INIT: a
 # model file to fine-tune (default: a new network). Environment: ONLY (variants,
-# default "kits15 kits15+procedural"), LR (default: the preset's). Each run resumes
+# default "kits15 kits15+procedural25"), LR (default: the preset's). Each run resumes
 # where it stopped. Score on validation only:
 #   python bench/warm_start.py WORK_DIR/timbre/*/checkpoints/step-*.ckpt \
 #       --validation WORK_DIR/gmd-validation
 set -euo pipefail
 GMD=$1 K=$2 WORK=$3 STEPS=$4 INIT=${5:-}
-ONLY=${ONLY:-kits15 kits15+procedural}
+ONLY=${ONLY:-kits15 kits15+procedural25}
 . "$(dirname "$0")/python_env.sh"  # PY: the .venv Python unless PYTHON is set
 . "$(dirname "$0")/recipe_kits.sh"  # synth_args: the 15 training kits
 [ -d "$WORK/procedural" ] || $PY -m drummernet.cli kits build procedural --count 400 \
@@ -23,7 +23,9 @@ for run in $ONLY; do
     out=$WORK/timbre/$run args=() extra=()
     case $run in
         kits15) ;;
-        kits15+procedural) extra=(--kit "$WORK/procedural") ;;
+        # the folder of kits is drawn as often as one kit: given 5 times beside the 15
+        # kits, a procedural kit plays a component in 5 of 20 draws
+        kits15+procedural25) for _ in 1 2 3 4 5; do extra+=(--kit "$WORK/procedural"); done ;;
         *) echo "unknown run $run" >&2; exit 2 ;;
     esac
     [ -n "${LR:-}" ] && extra+=(--set "learning_rate=$LR")

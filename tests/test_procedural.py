@@ -111,7 +111,7 @@ def test_cli_builds_procedural_kits_that_load_and_refuses_to_overwrite(tmp_path,
 
 
 def test_a_folder_of_kits_is_every_kit_in_it_for_training(tmp_path):
-    from drummernet.datasets.synthesized import SynthesizedSegments
+    from drummernet.datasets.synthesized import SynthesizedSegments, _draw_kit
     from drummernet.kits.library import get_kits
     from drummernet.kits.procedural import write_procedural_kits
 
@@ -131,6 +131,12 @@ def test_a_folder_of_kits_is_every_kit_in_it_for_training(tmp_path):
     midi.save(tmp_path / "groove.mid")
     data = SynthesizedSegments([tmp_path / "groove.mid"], [tmp_path / "many"])
     names = {k.name for k in get_kits(tmp_path / "many")}
-    assert {k.name for k in data.candidates["CY_RDC"]} == names
+    assert [{k.name for k in group} for group in data.candidates["CY_RDC"]] == [names]
+    # a folder of kits is drawn as often as one kit given beside it
+    both = SynthesizedSegments([tmp_path / "groove.mid"], ["fluidr3-jazz", tmp_path / "many"])
+    rng = np.random.default_rng(0)
+    drawn = [_draw_kit(both.candidates["SD_SD"], rng).name for _ in range(400)]
+    assert 0.4 < drawn.count("fluidr3-jazz") / 400 < 0.6
+    assert {n for n in drawn if n != "fluidr3-jazz"} == names
     audio, target = data[0]
     assert audio.abs().max() == 1 and target.any()

@@ -164,6 +164,15 @@ def onset_targets(
     return target
 
 
+def _draw_kit(groups: Sequence[Sequence[Kit]], rng: np.random.Generator) -> Kit | None:
+    """One kit: a group drawn uniformly, then one of its kits (a group of one kit
+    draws nothing more, so plain kits are drawn as they always were)."""
+    if not groups:
+        return None
+    group = groups[rng.integers(len(groups))]
+    return group[0] if len(group) == 1 else group[rng.integers(len(group))]
+
+
 class SynthesizedSegments(torch.utils.data.Dataset):
     """``(audio, target)`` items: a ``seconds`` stretch of a performance rendered
     through one kit per component, peak 1, and its onset targets.
@@ -172,9 +181,10 @@ class SynthesizedSegments(torch.utils.data.Dataset):
     ----------
     midi : MIDI files and/or folders (Groove MIDI Dataset folders with ``split``), or
         the :class:`Performance` objects themselves (e.g. hits a model transcribed)
-    kits : kit names or folders (or folders of kit folders) each component's kit is
-        drawn from (those that have the component; the default fallback kit where none
-        has it)
+    kits : kit names or folders each component's kit is drawn from (those that have
+        the component; the default fallback kit where none has it). A folder of kit
+        folders is one entry: it is drawn as often as one kit, then one of its kits
+        (give it several times to draw it more often)
     seconds : item length, s
     hop : samples per target frame (the network's ``upsample_factor``)
     preroll_s : hits this long before the item are rendered too (their tails ring in)
@@ -212,12 +222,15 @@ class SynthesizedSegments(torch.utils.data.Dataset):
             self.performances, self.skipped = list(midi), []
         else:
             self.performances, self.skipped = read_performances(midi, split, progress)
-        loaded = [one for k in kits for one in ([k] if isinstance(k, Kit) else get_kits(k))]
+        groups = [[k] if isinstance(k, Kit) else get_kits(k) for k in kits]
         fallbacks = default_fallbacks()
-        self.candidates: dict[str, list[Kit]] = {}
+        #: per component, the groups (one per ``kits`` entry) of kits that have it
+        self.candidates: dict[str, list[list[Kit]]] = {}
         for component in components:
-            having = [k for k in loaded if component in k.layers]
-            self.candidates[component] = having or [k for k in fallbacks if component in k.layers]
+            having = [g for g in ([k for k in group if component in k.layers] for group in groups)
+                      if g]  # fmt: skip
+            self.candidates[component] = having or [[k] for k in fallbacks
+                                                    if component in k.layers]  # fmt: skip
         self.segment, self.hop = round(seconds * sample_rate), hop
         self.sample_rate, self.seed, self.length = sample_rate, seed, length
         self.augmentation, self.preroll_s, self.voicing = augmentation, preroll_s, voicing
@@ -256,8 +269,7 @@ class SynthesizedSegments(torch.utils.data.Dataset):
         total_s = (preroll + self.segment) / self.sample_rate
         for _ in range(10):  # a stretch without hits: draw again
             hits = self._revoiced(rng)
-            sources = {c: kits[rng.integers(len(kits))] if kits else None
-                       for c, kits in self.candidates.items()}  # fmt: skip
+            sources = {c: _draw_kit(groups, rng) for c, groups in self.candidates.items()}
             gains = {c: float(rng.uniform(*self.levels_db)) for c in self.candidates}
             voicing = self.voicing.draw(self.components, rng, self.sample_rate)
             audio, labels, _ = mix_hits(hits, sources, self.augmentation, rng, self.sample_rate,
