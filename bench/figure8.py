@@ -142,11 +142,11 @@ def main() -> None:
 
     from drummernet.datasets.annotations import load_dataset
 
+    names = [variant_seed(path) for path in args.models]  # a stray file: said before any work
     validation = load_dataset(args.validation)[args.first : args.first + args.tracks]
     mdb = load_dataset(args.mdb) if args.mdb else []
     rows = []
-    for path in args.models:
-        variant, seed = variant_seed(path)
+    for path, (variant, seed) in zip(args.models, names, strict=True):
         scored = score(path, validation, mdb, args.max_seconds, args.mdb_seconds, args.floor)
         row = {"variant": variant, "seed": seed, **scored}
         rows.append(row)
@@ -168,4 +168,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from drummernet.errors import DrummerNetError
+
+    try:
+        main()
+    except DrummerNetError as exc:  # a missing validation set or model file: one line
+        raise SystemExit(f"figure8: {exc}") from None

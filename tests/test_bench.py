@@ -186,3 +186,8 @@ def test_figure8_bench_scores_variants_over_seeds(tmp_path):
     bad = subprocess.run([sys.executable, str(BENCH / "figure8.py"), str(EXAMPLES / "x.pt")],
                          capture_output=True, text=True)  # fmt: skip
     assert bad.returncode != 0 and "VARIANT-sSEED" in bad.stderr
+    missing = subprocess.run([sys.executable, str(BENCH / "figure8.py"), paths[0],
+                              "--validation", str(tmp_path / "none")],
+                             capture_output=True, text=True)  # fmt: skip
+    assert missing.returncode != 0 and "Traceback" not in missing.stderr
+    assert missing.stderr.strip().startswith("figure8:")
