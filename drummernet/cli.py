@@ -695,9 +695,6 @@ def cmd_adapt(args: argparse.Namespace) -> int:
     if out.exists() and not args.overwrite:
         raise DrummerNetError(f"{out} exists (use --overwrite to replace it)")
     net = get_model(args.model)
-    if args.reconstruction_weight < 0:
-        raise DrummerNetError(f"--reconstruction-weight must be 0 or more; got "
-                              f"{args.reconstruction_weight}")  # fmt: skip
     options = AdaptOptions(steps=args.steps, learning_rate=args.learning_rate,
                            fit_kit=not args.network_only,
                            reconstruction_weight=args.reconstruction_weight,

@@ -54,6 +54,11 @@ def _loguniform(rng: np.random.Generator, low: float, high: float, size: int | N
     return np.exp(rng.uniform(np.log(low), np.log(high), size))
 
 
+def _at(level: float, x: np.ndarray) -> np.ndarray:
+    """``x`` scaled to peak ``level`` (a silent ``x`` stays silent)."""
+    return level * x / max(1e-9, float(np.max(np.abs(x))))
+
+
 def _fade(shot: np.ndarray, sr: int, fade_s: float = 0.01) -> np.ndarray:
     """``shot`` with its end faded out over ``fade_s`` (no click at the cut)."""
     n = len(shot)
@@ -120,12 +125,12 @@ def membrane(rng: np.random.Generator, component: str, sr: int = SAMPLE_RATE) ->
     click_s = _loguniform(rng, 0.001, 0.008)
     click = _band(rng.standard_normal(len(t)), _loguniform(rng, 500, 3000),
                   _loguniform(rng, 3000, 12000), sr) * np.exp(-t / click_s)  # fmt: skip
-    shot = body + rng.uniform(0.05, 0.6) * click / max(1e-9, np.max(np.abs(click)))
+    shot = body + _at(rng.uniform(0.05, 0.6), click)
     if snare:
         wires = _band(rng.standard_normal(len(t)), _loguniform(rng, 800, 3000),
                       _loguniform(rng, 5000, 14000), sr)  # fmt: skip
         wires *= np.exp(-t / _loguniform(rng, 0.06, 0.35))
-        shot = rng.uniform(0.3, 1.0) * body + rng.uniform(0.5, 1.5) * wires / np.max(np.abs(wires))
+        shot = rng.uniform(0.3, 1.0) * body + _at(rng.uniform(0.5, 1.5), wires)
     return _normalised(shot, sr)
 
 
@@ -152,17 +157,17 @@ def metal(rng: np.random.Generator, component: str, sr: int = SAMPLE_RATE) -> np
     partials = _partials(t, freqs, rng.uniform(0.1, 1.0, n), decay * rng.uniform(0.3, 1.2, n),
                          rng=rng)  # fmt: skip
     noise = _band(rng.standard_normal(len(t)), low, 20000.0, sr) * np.exp(-t / decay)
-    parts = [rng.uniform(0.2, 1.0) * partials / max(1e-9, np.max(np.abs(partials))),
-             rng.uniform(0.2, 1.2) * noise / max(1e-9, np.max(np.abs(noise)))]  # fmt: skip
+    parts = [_at(rng.uniform(0.2, 1.0), partials),
+             _at(rng.uniform(0.2, 1.2), noise)]  # fmt: skip
     if rng.random() < 0.4:  # six detuned squares, ring-modulated pairs (808-style)
         base = _loguniform(rng, 200.0, 600.0) * np.array([1.0, 1.48, 1.65, 2.12, 2.69, 3.9])
         squares = np.sign(np.sin(2 * np.pi * np.outer(base, t))).sum(axis=0)
         cluster = _band(squares, low, 20000.0, sr) * np.exp(-t / decay)
-        parts.append(rng.uniform(0.2, 1.0) * cluster / max(1e-9, np.max(np.abs(cluster))))
+        parts.append(_at(rng.uniform(0.2, 1.0), cluster))
     if rng.random() < bell_p:  # the bell: a few strong partials, ringing longer
         bells = _loguniform(rng, 600.0, 3000.0) * np.array([1.0, 2.03, 2.76, 4.1])
         ring = _partials(t, bells, rng.uniform(0.3, 1.0, 4), np.full(4, decay * 1.5), rng=rng)
-        parts.append(rng.uniform(0.2, 0.8) * ring / max(1e-9, np.max(np.abs(ring))))
+        parts.append(_at(rng.uniform(0.2, 0.8), ring))
     shot = np.sum(parts, axis=0)
     if component == "CY_CRC":  # a crash swells for a few ms
         shot *= 1 - np.exp(-t / _loguniform(rng, 0.001, 0.01))
@@ -170,7 +175,7 @@ def metal(rng: np.random.Generator, component: str, sr: int = SAMPLE_RATE) -> np
         chick = _band(rng.standard_normal(len(t)), _loguniform(rng, 300, 900),
                       _loguniform(rng, 1500, 4000), sr)  # fmt: skip
         chick *= np.exp(-t / _loguniform(rng, 0.005, 0.02))
-        shot += rng.uniform(0.3, 1.0) * chick / max(1e-9, np.max(np.abs(chick)))
+        shot += _at(rng.uniform(0.3, 1.0), chick)
     if component == "OT_TMB":  # jingles: a few strikes of the shell a few ms apart
         taps = np.zeros(len(t))
         for delay in np.cumsum(rng.uniform(0.003, 0.012, int(rng.integers(2, 6)))):

@@ -102,6 +102,11 @@ class AdaptOptions:
     reconstruction_weight: float = 0.0  # > 0: plus the paper's loss on the recordings
     progress: bool = True
 
+    def __post_init__(self) -> None:
+        if self.reconstruction_weight < 0:
+            raise DrummerNetError("--reconstruction-weight must be 0 or more; got "
+                                  f"{self.reconstruction_weight}")  # fmt: skip
+
 
 def blend(start: dict, adapted: dict, weight: float) -> dict:
     """The state dict ``start + weight * (adapted - start)`` (floating-point entries;
@@ -147,7 +152,7 @@ def starting_kits(
     return kits, notes
 
 
-def _segments(arrays: list[np.ndarray], n: int, length: int, rng: np.random.Generator):
+def _segments(arrays: Sequence[np.ndarray], n: int, length: int, rng: np.random.Generator):
     """``n`` peak-normalised segments drawn from ``arrays`` (weighted by length)."""
     weights = np.array([len(a) - length + 1 for a in arrays], dtype=float)
     out = []
@@ -398,7 +403,7 @@ def _train_network(
         drawn = [data[next(items)] for _ in range(options.batch_size)]
         batch = torch.stack([a for a, _ in drawn]), torch.stack([t for _, t in drawn])
         if weight:
-            return (*batch, _segments(list(recordings), options.batch_size, length, rng))
+            return (*batch, _segments(recordings, options.batch_size, length, rng))
         return batch
 
     def step(batch: tuple[torch.Tensor, ...]) -> float:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from drummernet.config import SYNTHESIZED_OBJECTIVES
+
 #: The synthesizer's kits by default: the FluidR3 presets shipped in the package.
 SYNTH_KITS = (
     "fluidr3-standard",
@@ -78,4 +80,4 @@ SESSION_ONLY = frozenset({"max_minutes", "progress"})
 def new_run_config(objective: str | None) -> str:
     """The preset a new run trains when ``--config`` is not given: ``inverse`` for the
     warm start and the mixed objective (the only network that learns them), else ``fast``."""
-    return "inverse" if objective in ("inverse", "mixed") else "fast"
+    return "inverse" if objective in SYNTHESIZED_OBJECTIVES else "fast"
