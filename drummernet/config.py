@@ -19,6 +19,10 @@ guessing. Presets:
 ``inverse``
     ``lite`` with a sigmoid per component and frame instead of the two sparse
     normalisations: the head of a network trained by ``--objective inverse``.
+``crnn``
+    ``inverse`` with the capacity of the field's supervised CRNNs: 2-D
+    convolutions over a log-frequency spectrogram at 125 Hz join the GRU's input,
+    and a wider GRU runs on 1-second windows.
 ``soft``, ``mel``, ``stft``, ``noe``, ``conv``
     The ablations of the paper's Figure 8, each the ``paper`` preset with one
     switch changed: softmax instead of sparsemax, a mel or a linear STFT
@@ -96,6 +100,11 @@ class Config:
     lite_gru_units: int = 48  # per direction
     lite_gru_window: int = 32  # pooled frames per GRU window
     lite_gru_context: int = 8  # pooled frames of context on each side of a window
+    # 2-D convolutions over a log-frequency spectrogram at the GRU's rate (``crnn``):
+    # the channels of each block (two 3x3 convolutions, then the bands halved); () = none
+    lite_context_conv: tuple[int, ...] = ()
+    lite_context_bands: int = 48  # log-spaced bands, 40 Hz to 8 kHz, of that spectrogram
+    lite_context_features: int = 64  # its features per pooled frame, beside the GRU's input
 
     # --- analysis network: sparsity and upsampling ------------------------
     activation: str = "sparsemax"  # "sparsemax", "softmax" (SOFT ablation), or "sigmoid"
@@ -139,6 +148,7 @@ class Config:
     def __post_init__(self) -> None:
         object.__setattr__(self, "components", tuple(self.components))
         object.__setattr__(self, "lite_dilations", tuple(self.lite_dilations))
+        object.__setattr__(self, "lite_context_conv", tuple(self.lite_context_conv))
         self.validate()
 
     # ------------------------------------------------------------------ derived
@@ -181,7 +191,9 @@ class Config:
         hop = self.upsample_factor
         decimation = self.lite_long_fft // self.lite_short_fft
         stft = self.lite_long_fft // 2 + (LITE_LOWPASS_TAPS // 2 + 1) * decimation
-        frames = self.lite_gru_context * self.lite_pool + sum(self.lite_dilations)
+        # the 2-D blocks reach one pooled frame per convolution (two per block)
+        pooled = self.lite_gru_context + 2 * len(self.lite_context_conv)
+        frames = pooled * self.lite_pool + sum(self.lite_dilations)
         return frames * hop + stft
 
     @property
@@ -202,7 +214,7 @@ class Config:
             "time_window_frames hpss_n_fft hpss_hop_length hpss_kernel_size spectrum_hop_length "
             "cqt_n_octaves cqt_bins_per_octave cqt_max_n_fft mel_n_fft mel_n_mels stft_n_fft "
             "batch_size lite_short_fft lite_long_fft lite_long_bins lite_channels lite_pool "
-            "lite_gru_units lite_gru_window"
+            "lite_gru_units lite_gru_window lite_context_bands lite_context_features"
         ).split()
         for key in positive_ints:
             value = getattr(self, key)
@@ -242,6 +254,15 @@ class Config:
         if not all(isinstance(d, int) and d > 0 for d in self.lite_dilations):
             raise ConfigError(
                 f"lite_dilations must be positive integers; got {self.lite_dilations}"
+            )
+        if not all(isinstance(c, int) and c > 0 for c in self.lite_context_conv):
+            raise ConfigError(
+                f"lite_context_conv must be positive integers; got {self.lite_context_conv}"
+            )
+        if self.lite_context_bands % 2 ** len(self.lite_context_conv):
+            raise ConfigError(
+                "lite_context_bands must be divisible by 2 ** len(lite_context_conv) "
+                f"({2 ** len(self.lite_context_conv)}); got {self.lite_context_bands}"
             )
         for key in ("gru_window_frames", "gru_context_frames", "lite_gru_context"):
             value = getattr(self, key)
@@ -321,6 +342,16 @@ PRESETS: dict[str, Config] = {
     ),
     "lite": _PAPER.replace(name="lite", body="lite", cqt_decimate=True),
     "inverse": _PAPER.replace(name="inverse", body="lite", cqt_decimate=True, activation="sigmoid"),
+    "crnn": _PAPER.replace(
+        name="crnn",
+        body="lite",
+        cqt_decimate=True,
+        activation="sigmoid",
+        lite_context_conv=(16, 32),
+        lite_gru_units=64,
+        lite_gru_window=128,
+        lite_gru_context=32,
+    ),
 }
 
 PRESET_DESCRIPTIONS: dict[str, str] = {
@@ -337,6 +368,10 @@ PRESET_DESCRIPTIONS: dict[str, str] = {
     "inverse": (
         "the lite network with one sigmoid per component and frame, trained by inverting "
         "the synthesizer (train --objective inverse)"
+    ),
+    "crnn": (
+        "inverse with more capacity: 2-D convolutions over a log-frequency spectrogram at "
+        "125 Hz feed a wider bi-GRU on 1-second windows (model/lite.py)"
     ),
     "soft": "ablation SOFT: softmax instead of sparsemax",
     "mel": "ablation MEL: mel spectrogram instead of pseudo-CQT",

@@ -8,7 +8,10 @@
 # WORK_DIR/procedural holds the procedural kits (made here if missing:
 # `drummernet kits build procedural --count 400 --out WORK_DIR/procedural`). INIT: a
 # model file to fine-tune (default: a new network). Environment: ONLY (variants,
-# default "kits15 kits15+procedural25"), LR (default: the preset's). Each run resumes
+# default "kits15 kits15+procedural25"; "oracle" trains on the 4 held-out kits of the
+# validation and test renders instead: a ceiling to measure, never a model to ship),
+# LR (default: the preset's), CONFIG (the network's preset, default inverse's: `crnn`
+# for more capacity), NAME (the run folder, default the variant). Each run resumes
 # where it stopped. Score on validation only:
 #   python bench/warm_start.py WORK_DIR/timbre/*/checkpoints/step-*.ckpt \
 #       --validation WORK_DIR/gmd-validation
@@ -20,19 +23,21 @@ ONLY=${ONLY:-kits15 kits15+procedural25}
 [ -d "$WORK/procedural" ] || $PY -m drummernet.cli kits build procedural --count 400 \
     --seed 0 --out "$WORK/procedural"
 for run in $ONLY; do
-    out=$WORK/timbre/$run args=() extra=()
+    out=$WORK/timbre/${NAME:-$run} args=() extra=() kits=("${synth_args[@]}")
     case $run in
         kits15) ;;
+        oracle) kits=("${held_args[@]}") ;;
         # the folder of kits is drawn as often as one kit: given 5 times beside the 15
         # kits, a procedural kit plays a component in 5 of 20 draws
         kits15+procedural25) for _ in 1 2 3 4 5; do extra+=(--kit "$WORK/procedural"); done ;;
         *) echo "unknown run $run" >&2; exit 2 ;;
     esac
     [ -n "${LR:-}" ] && extra+=(--set "learning_rate=$LR")
+    [ -n "${CONFIG:-}" ] && extra+=(--config "$CONFIG")
     if [ -d "$out/checkpoints" ]; then
         args=(--resume)
     else
-        args=("$GMD" --split train --objective inverse "${synth_args[@]}" "${extra[@]}")
+        args=("$GMD" --split train --objective inverse "${kits[@]}" "${extra[@]}")
         [ -n "$INIT" ] && args+=(--init "$INIT")
     fi
     $PY -m drummernet.cli train "${args[@]}" --out "$out" --steps "$STEPS" --workers 1 \

@@ -187,3 +187,35 @@ def test_lite_front_end_is_the_log_of_the_complex_magnitudes():
                        pad_mode="constant", return_complex=True)  # fmt: skip
     expected = torch.log1p(100.0 * torch.abs(short[..., :512]))
     assert torch.equal(body.spectrum(audio)[:, :129], expected)  # bit for bit
+
+
+def test_log_bands_read_the_long_stft_low_and_the_short_one_high():
+    from drummernet.model.lite import log_band_weights
+
+    weights = log_band_weights(16000, 256, 1024, 96, 48)
+    short_bins = 129
+    assert weights.shape == (48, short_bins + 96)
+    torch.testing.assert_close(weights.sum(dim=1), torch.ones(48))
+    freqs = torch.cat([torch.arange(129) * 16000 / 256, torch.arange(96) * 16000 / 1024])
+    centroids = weights.double() @ freqs.double()
+    assert (centroids.diff() > 0).all()  # ordered low to high
+    assert 35 < centroids[0] < 60 and centroids[-1] > 6000
+    assert (centroids.diff() > 15.6 * 0.9).all()  # never closer than a bin: no duplicates
+    low, high = centroids < 1300, centroids > 1700
+    assert float(weights[low, :short_bins].sum()) == 0  # low: the long STFT only
+    assert float(weights[high, short_bins:].sum()) == 0  # high: the short one
+
+
+def test_crnn_preset_adds_two_dimensional_context_that_the_output_uses():
+    crnn, inverse = (
+        AnalysisNetwork(get_preset("crnn")).eval(),
+        AnalysisNetwork(get_preset("inverse")),
+    )
+    assert crnn.parameter_counts()["lite"] > 1.5 * inverse.parameter_counts()["lite"]
+    audio = torch.randn(1, 16000 * 2) * 0.1
+    with torch.no_grad():
+        before = crnn(audio, scores=True)
+        crnn.lite.context_conv.output.weight.mul_(3.0)
+        after = crnn(audio, scores=True)
+    assert before.shape == (1, 11, 2048)  # padded to the 1.024 s GRU windows
+    assert (after - before).abs().max() > 1e-3
