@@ -21,8 +21,9 @@ guessing. Presets:
     normalisations: the head of a network trained by ``--objective inverse``.
 ``crnn``
     ``inverse`` with the capacity of the field's supervised CRNNs: 2-D
-    convolutions over a log-frequency spectrogram at 125 Hz join the GRU's input,
-    and a wider GRU runs on 1-second windows.
+    convolutions over a log-frequency spectrogram of its own at 125 Hz join the
+    GRU's input, and a wider GRU runs on 1-second windows; the 1-kHz front end
+    keeps only its short STFT (timing), which pays for them.
 ``soft``, ``mel``, ``stft``, ``noe``, ``conv``
     The ablations of the paper's Figure 8, each the ``paper`` preset with one
     switch changed: softmax instead of sparsemax, a mel or a linear STFT
@@ -93,7 +94,7 @@ class Config:
     # --- analysis network: the lite body (body="lite") ---------------------
     lite_short_fft: int = 256  # samples, STFT window for timing
     lite_long_fft: int = 1024  # samples, STFT window for low-frequency detail
-    lite_long_bins: int = 96  # lowest bins of the long STFT kept (96: up to 1.5 kHz)
+    lite_long_bins: int = 96  # lowest bins of the long STFT kept (96: up to 1.5 kHz; 0: none)
     lite_channels: int = 64  # width of the frame-rate layers
     lite_dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)  # frames, one conv each
     lite_pool: int = 8  # frames averaged for the context GRU (125 Hz)
@@ -105,6 +106,9 @@ class Config:
     lite_context_conv: tuple[int, ...] = ()
     lite_context_bands: int = 48  # log-spaced bands, 40 Hz to 8 kHz, of that spectrogram
     lite_context_features: int = 64  # its features per pooled frame, beside the GRU's input
+    lite_context_fft: int = (
+        0  # samples: its own STFT hopped at the GRU's rate (0: pool the front end's)
+    )
 
     # --- analysis network: sparsity and upsampling ------------------------
     activation: str = "sparsemax"  # "sparsemax", "softmax" (SOFT ablation), or "sigmoid"
@@ -194,7 +198,7 @@ class Config:
         # the 2-D blocks reach one pooled frame per convolution (two per block)
         pooled = self.lite_gru_context + 2 * len(self.lite_context_conv)
         frames = pooled * self.lite_pool + sum(self.lite_dilations)
-        return frames * hop + stft
+        return frames * hop + stft + self.lite_context_fft // 2
 
     @property
     def kernel_samples(self) -> int:
@@ -213,7 +217,7 @@ class Config:
             "gru_bidirectional_units gru_unidirectional_units component_gru_units "
             "time_window_frames hpss_n_fft hpss_hop_length hpss_kernel_size spectrum_hop_length "
             "cqt_n_octaves cqt_bins_per_octave cqt_max_n_fft mel_n_fft mel_n_mels stft_n_fft "
-            "batch_size lite_short_fft lite_long_fft lite_long_bins lite_channels lite_pool "
+            "batch_size lite_short_fft lite_long_fft lite_channels lite_pool "
             "lite_gru_units lite_gru_window lite_context_bands lite_context_features"
         ).split()
         for key in positive_ints:
@@ -264,7 +268,8 @@ class Config:
                 "lite_context_bands must be divisible by 2 ** len(lite_context_conv) "
                 f"({2 ** len(self.lite_context_conv)}); got {self.lite_context_bands}"
             )
-        for key in ("gru_window_frames", "gru_context_frames", "lite_gru_context"):
+        for key in ("gru_window_frames", "gru_context_frames", "lite_gru_context",
+                    "lite_long_bins", "lite_context_fft"):  # fmt: skip
             value = getattr(self, key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ConfigError(f"{key} must be an integer >= 0; got {value!r}")
@@ -347,7 +352,9 @@ PRESETS: dict[str, Config] = {
         body="lite",
         cqt_decimate=True,
         activation="sigmoid",
+        lite_long_bins=0,
         lite_context_conv=(16, 32),
+        lite_context_fft=1024,
         lite_gru_units=64,
         lite_gru_window=128,
         lite_gru_context=32,
@@ -371,7 +378,8 @@ PRESET_DESCRIPTIONS: dict[str, str] = {
     ),
     "crnn": (
         "inverse with more capacity: 2-D convolutions over a log-frequency spectrogram at "
-        "125 Hz feed a wider bi-GRU on 1-second windows (model/lite.py)"
+        "125 Hz feed a wider bi-GRU on 1-second windows; the 1-kHz front end keeps only "
+        "its short STFT (model/lite.py)"
     ),
     "soft": "ablation SOFT: softmax instead of sparsemax",
     "mel": "ablation MEL: mel spectrogram instead of pseudo-CQT",

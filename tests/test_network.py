@@ -190,9 +190,10 @@ def test_lite_front_end_is_the_log_of_the_complex_magnitudes():
 
 
 def test_log_bands_read_the_long_stft_low_and_the_short_one_high():
-    from drummernet.model.lite import log_band_weights
+    from drummernet.model.lite import front_end_frequencies, log_band_weights
 
-    weights = log_band_weights(16000, 256, 1024, 96, 48)
+    freqs, usable = front_end_frequencies(get_preset("inverse"))
+    weights = log_band_weights(freqs, usable, 48, 8000.0)
     short_bins = 129
     assert weights.shape == (48, short_bins + 96)
     torch.testing.assert_close(weights.sum(dim=1), torch.ones(48))
@@ -219,3 +220,20 @@ def test_crnn_preset_adds_two_dimensional_context_that_the_output_uses():
         after = crnn(audio, scores=True)
     assert before.shape == (1, 11, 2048)  # padded to the 1.024 s GRU windows
     assert (after - before).abs().max() > 1e-3
+    # its own STFT hopped at the GRU's rate: 48 bands over 513 bins, read by 125 Hz frames
+    assert crnn.lite.context_conv.bands.shape == (48, 513)
+    magnitudes = crnn.lite.context_conv.magnitudes(audio.unsqueeze(1), 250)
+    assert magnitudes.shape == (1, 513, 250)
+    # and the 1-kHz front end keeps only its short STFT
+    assert crnn.lite.spectrum(audio.unsqueeze(1)).shape == (1, 129, 2000)
+
+
+def test_context_stft_frame_p_is_centred_on_sample_128p():
+    model = AnalysisNetwork(get_preset("crnn")).eval()
+    audio = torch.zeros(1, 1, 16000)
+    audio[0, 0, 128 * 40] = 1.0  # an impulse at pooled frame 40
+    with torch.no_grad():
+        energy = model.lite.context_conv.magnitudes(audio, 125).sum(dim=1)[0]
+    assert int(energy.argmax()) == 40
+    assert float(energy[36]) < float(energy[40])  # a 1,024-sample window: 4 frames either side
+    assert float(energy[45]) == 0.0

@@ -16,10 +16,10 @@ a second, this body never works above the frame rate (1 kHz):
    bi-directional GRU on fixed windows (as ``fast``'s GRUs, :func:`run_in_windows`),
    held back at full rate and joined with the local features; a 1x1 convolution
    gives one score per component and frame.
-4. **2-D context** (``lite_context_conv``, the ``crnn`` preset): the front end's bins
-   pooled into log-spaced bands (:func:`log_band_weights`) at the GRU's rate, through
-   blocks of two 3x3 convolutions and a halving of the bands, as the field's
-   supervised CRNNs do; their features join the GRU's input.
+4. **2-D context** (``lite_context_conv``, the ``crnn`` preset): log magnitudes at
+   the GRU's rate in log-spaced bands (:func:`log_band_weights`), through blocks of
+   two 3x3 convolutions and a halving of the bands, as the field's supervised CRNNs
+   do; their features join the GRU's input (:class:`ContextConv`).
 
 Every stage is either frame-local or has a finite receptive field on a fixed
 grid, so chunked inference equals whole-file inference (``pad_multiple`` covers
@@ -73,35 +73,49 @@ def _band_centres(
     return walk((low + high) / 2)
 
 
-def log_band_weights(
-    sample_rate: int, short_fft: int, long_fft: int, long_bins: int, bands: int,
-    fmin: float = 40.0,
-) -> torch.Tensor:  # fmt: skip
-    """Triangular log-frequency bands over the front end's bins.
+def front_end_frequencies(config: Config) -> tuple[torch.Tensor, torch.Tensor]:
+    """Hz of each of the front end's bins (the short STFT's, then the long one's lowest
+    ``lite_long_bins``), and which of them a log band should read: the long STFT's
+    (finer) below its top bin, the short one's above."""
+    rate = config.sample_rate
+    short = torch.arange(config.lite_short_fft // 2 + 1, dtype=torch.float64)
+    short *= rate / config.lite_short_fft
+    long = torch.arange(config.lite_long_bins, dtype=torch.float64) * rate / config.lite_long_fft
+    split = float(long[-1]) if len(long) else 0.0
+    return torch.cat([short, long]), torch.cat([short > split, long > 0])
 
-    The front end's bins are the short STFT's ``short_fft // 2 + 1`` followed by the
-    long STFT's lowest ``long_bins``. Below the long STFT's top bin the bands read the
-    long one (finer), above it the short one. Band centres are log-spaced from
-    ``fmin`` to the Nyquist frequency, but never closer than a bin (low down the
-    spacing is linear, as in madmom's log filterbanks with unique filters).
+
+def log_band_weights(
+    freqs: torch.Tensor, usable: torch.Tensor, bands: int, fmax: float, fmin: float = 40.0
+) -> torch.Tensor:
+    """Triangular log-frequency bands over spectrogram bins.
+
+    Band centres are log-spaced from ``fmin`` to ``fmax``, but never closer than the
+    bins there (low down the spacing is linear, as in madmom's log filterbanks with
+    unique filters); a band narrower than its bins takes the nearest one.
+
+    Parameters
+    ----------
+    freqs : tensor, shape ``(bins,)``
+        Hz of each bin.
+    usable : tensor of bool, shape ``(bins,)``
+        The bins a band may read.
 
     Returns
     -------
-    tensor, shape ``(bands, short_fft // 2 + 1 + long_bins)``
+    tensor, shape ``(bands, bins)``
         Each row sums to 1.
     """
-    short = torch.arange(short_fft // 2 + 1, dtype=torch.float64) * sample_rate / short_fft
-    long = torch.arange(long_bins, dtype=torch.float64) * sample_rate / long_fft
-    split = float(long[-1])
-    freqs = torch.cat([short, long])
-    usable = torch.cat([short > split, long > 0])
+    freqs = freqs.double()
+    grid = freqs[usable].sort().values
 
     def bin_width(f: float) -> float:
-        return sample_rate / (long_fft if f < split else short_fft)
+        above = int(torch.searchsorted(grid, torch.tensor(f, dtype=torch.float64)))
+        above = min(max(above, 1), len(grid) - 1)
+        return float(grid[above] - grid[above - 1])
 
-    edges = torch.log(torch.tensor(
-        _band_centres(fmin, sample_rate / 2, bands, bin_width), dtype=torch.float64
-    ))  # fmt: skip
+    centres = _band_centres(fmin, fmax, bands, bin_width)
+    edges = torch.log(torch.tensor(centres, dtype=torch.float64))
     logf = torch.log(freqs.clamp(min=1e-9))
     weights = torch.zeros(bands, freqs.numel(), dtype=torch.float64)
     for b in range(bands):
@@ -117,16 +131,26 @@ def log_band_weights(
 
 
 class ContextConv(nn.Module):
-    """``(batch, bins, pooled frames)`` log magnitudes -> ``(batch, features, pooled
-    frames)``: log bands, then blocks of two 3x3 convolutions (time x bands, ELU) each
-    followed by a max-pool halving the bands, then a 1x1 convolution over what is left."""
+    """Audio -> ``(batch, features, pooled frames)`` at the GRU's rate: log magnitudes
+    in log bands, then blocks of two 3x3 convolutions (bands x time, ELU) each followed
+    by a max-pool halving the bands, then a 1x1 convolution over what is left.
+
+    The magnitudes are the front end's pooled over ``lite_pool`` frames, or, with
+    ``lite_context_fft``, an STFT of that many samples of its own, hopped once per
+    pooled frame (frame ``p`` centred on sample ``p * hop * pool``): far cheaper than
+    the 1-kHz front end, and as fine in frequency as its long STFT everywhere."""
 
     def __init__(self, config: Config) -> None:
         super().__init__()
-        weights = log_band_weights(
-            config.sample_rate, config.lite_short_fft, config.lite_long_fft,
-            config.lite_long_bins, config.lite_context_bands,
-        )  # fmt: skip
+        self.fft = config.lite_context_fft
+        self.hop = config.upsample_factor * config.lite_pool
+        if self.fft:
+            freqs = torch.arange(self.fft // 2 + 1) * config.sample_rate / self.fft
+            freqs, usable = freqs.double(), freqs > 0
+            self.register_buffer("window", torch.hann_window(self.fft), persistent=False)
+        else:
+            freqs, usable = front_end_frequencies(config)
+        weights = log_band_weights(freqs, usable, config.lite_context_bands, config.sample_rate / 2)
         self.register_buffer("bands", weights, persistent=False)
         layers: list[nn.Module] = []
         channels = 1
@@ -139,8 +163,21 @@ class ContextConv(nn.Module):
         left = config.lite_context_bands // 2 ** len(config.lite_context_conv)
         self.output = nn.Conv1d(channels * left, config.lite_context_features, 1)
 
-    def forward(self, pooled_spectrum: torch.Tensor) -> torch.Tensor:
-        x = torch.einsum("kb,nbt->nkt", self.bands, pooled_spectrum).unsqueeze(1)
+    def magnitudes(self, audio: torch.Tensor, frames: int) -> torch.Tensor:
+        """Log magnitudes of the context STFT, ``(batch, bins, frames)``."""
+        spectrum = torch.stft(audio[:, 0], self.fft, self.hop, window=self.window,
+                              center=True, pad_mode="constant", return_complex=True)  # fmt: skip
+        out = spectrum.real.new_empty(spectrum.shape[0], spectrum.shape[1], frames)
+        _magnitude(spectrum[..., :frames], out)
+        return out.mul_(_LOG_GAIN).log1p_()
+
+    def forward(self, audio: torch.Tensor, front_end: torch.Tensor, pool: int) -> torch.Tensor:
+        frames = front_end.shape[-1] // pool
+        if self.fft:
+            magnitudes = self.magnitudes(audio, frames)
+        else:
+            magnitudes = F.avg_pool1d(front_end, pool)
+        x = torch.einsum("kb,nbt->nkt", self.bands, magnitudes).unsqueeze(1)
         x = self.blocks(x)  # (batch, channels, bands, frames)
         return F.elu(self.output(x.flatten(1, 2)))
 
@@ -191,6 +228,8 @@ class LiteBody(nn.Module):
                            pad_mode="constant", return_complex=True)  # fmt: skip
         _magnitude(short[..., :frames], out[:, :short_bins])
         del short
+        if not self.long_bins:
+            return out.mul_(_LOG_GAIN).log1p_()
         factor = self.long_fft // self.short_fft
         taps = self.lowpass.shape[-1]
         low = F.conv1d(F.pad(audio, (taps // 2, taps // 2)), self.lowpass, stride=factor)[:, 0]
@@ -207,8 +246,7 @@ class LiteBody(nn.Module):
         frames = h.shape[-1]
         pooled = F.avg_pool1d(h, self.pool)
         if self.context_conv is not None:
-            bands = self.context_conv(F.avg_pool1d(spectrum, self.pool))
-            pooled = torch.cat([pooled, bands], dim=1)
+            pooled = torch.cat([pooled, self.context_conv(audio, spectrum, self.pool)], dim=1)
         pooled = pooled.transpose(1, 2)  # (batch, frames / pool, features)
         context = run_in_windows(
             self.context, pooled, self.window, self.window_context, self.window_context
