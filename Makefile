@@ -52,17 +52,18 @@ packaged-kits: install
 	$(BIN)/python -c "from drummernet.kits.builders import build_system_kits as b; \
 	[print(k.name, k.path) for k in b('drummernet/kits/data', hydrogen=False, velocities=(98,))]"
 
-# Debian packages with real drum kits, the SoundFont renderer, the SoundFonts the band
-# is rendered through (drummernet/datasets/accompaniment.py), and the clients the outputs
-# are tested in: the browser (HTML page) and MuseScore 3 (drum score) (needs root).
+# Debian packages with real drum kits, DrumSynth presets (lmms-common), the SoundFont
+# renderer, the SoundFonts the band is rendered through (drummernet/datasets/
+# accompaniment.py), and the clients the outputs are tested in: the browser (HTML page) and MuseScore 3 (drum score) (needs root).
 system-deps:
 	command -v fluidsynth >/dev/null && test -d /usr/share/hydrogen/data/drumkits && \
 	  command -v chromium >/dev/null && command -v mscore3 >/dev/null && \
 	  test -f /usr/share/sounds/sf2/TimGM6mb.sf2 && test -f /usr/share/sounds/sf2/OPL-3_FM_128M.sf2 && \
-	  test -x /usr/bin/time || \
+	  test -x /usr/bin/time && test -d /usr/share/lmms/samples/drumsynth || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	   --no-install-recommends fluidsynth fluid-soundfont-gm hydrogen-drumkits chromium \
-	   musescore3 musescore-general-soundfont-small timgm6mb-soundfont opl3-soundfont time)
+	   musescore3 musescore-general-soundfont-small timgm6mb-soundfont opl3-soundfont time \
+	   lmms-common)
 
 # Build every kit found on this machine into the user kit folder.
 system-kits: install system-deps

@@ -12,7 +12,7 @@ import os
 import sys
 import textwrap
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from drummernet.components import ALL_CLASSES, CLASS_SETS
@@ -184,16 +184,20 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
     out_root = Path(args.out) if args.out else user_kit_folder()
     if args.source == "system":
         kits = builders.build_system_kits(out_root, warnings=problems)
-    elif args.source == "procedural":
+    elif args.source in ("procedural", "drumsynth"):
         from tqdm import tqdm
 
+        from drummernet.kits.drumsynth import SYSTEM_PRESETS, write_drumsynth_kits
         from drummernet.kits.procedural import write_procedural_kits
 
-        kits = write_procedural_kits(
-            out_root, args.count, args.seed,
-            progress=lambda it, total: tqdm(it, total=total, desc="kits", unit="kit",
-                                            disable=not sys.stderr.isatty()),
-        )  # fmt: skip
+        def progress(it: Iterable, total: int) -> Iterable:
+            return tqdm(it, total=total, desc="kits", unit="kit", disable=not sys.stderr.isatty())
+
+        if args.source == "procedural":
+            kits = write_procedural_kits(out_root, args.count, args.seed, progress=progress)
+        else:
+            kits = write_drumsynth_kits(out_root, args.count, args.seed,
+                                        args.path or SYSTEM_PRESETS, progress=progress)  # fmt: skip
     elif not args.path:
         raise DrummerNetError(f"kits build {args.source} needs a PATH")
     else:
@@ -246,11 +250,18 @@ def _add_kits(sub: argparse._SubParsersAction) -> None:
     p = kits.add_parser("build", help="extract a kit from Hydrogen, SoundFont or WAV sources")
     p.add_argument(
         "source",
-        choices=["hydrogen", "soundfont", "folder", "system", "procedural"],
+        choices=["hydrogen", "soundfont", "folder", "system", "procedural", "drumsynth"],
         help="kind of source; 'system' builds every kit found on this machine; "
-        "'procedural' synthesises --count kits, every parameter drawn at random",
+        "'procedural' synthesises --count kits, every parameter drawn at random; "
+        "'drumsynth' renders --count kits from DrumSynth presets (lmms-common), a "
+        "preset, tuning and length drawn per component",
     )
-    p.add_argument("path", nargs="?", help="drumkit folder, .sf2 file or folder of samples")
+    p.add_argument(
+        "path",
+        nargs="?",
+        help="drumkit folder, .sf2 file or folder of samples (drumsynth: the presets' "
+        "folder, default /usr/share/lmms/samples/drumsynth)",
+    )
     p.add_argument("--name", help="kit name (default: from the source)")
     p.add_argument("--program", type=int, default=0, help="SoundFont preset (default: 0)")
     p.add_argument(
@@ -267,8 +278,12 @@ def _add_kits(sub: argparse._SubParsersAction) -> None:
         default=[98],
         help="SoundFont velocities to render, one layer each",
     )
-    p.add_argument("--count", type=int, default=100, help="procedural: kits to make (100)")
-    p.add_argument("--seed", type=int, default=0, help="procedural: kit i is drawn from (seed, i)")
+    p.add_argument(
+        "--count", type=int, default=100, help="procedural, drumsynth: kits to make (100)"
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="procedural, drumsynth: kit i is drawn from (seed, i)"
+    )
     p.add_argument("--out", help="folder to write kits into (default: the user kit folder)")
     p.set_defaults(func=cmd_kits_build)
 

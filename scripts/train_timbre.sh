@@ -6,9 +6,10 @@
 #   scripts/train_timbre.sh GMD_ROOT KITS_ROOT WORK_DIR STEPS [INIT]
 #
 # WORK_DIR/procedural holds the procedural kits (made here if missing:
-# `drummernet kits build procedural --count 400 --out WORK_DIR/procedural`). INIT: a
-# model file to fine-tune (default: a new network). Environment: ONLY (variants,
-# default "kits15 kits15+procedural25"; "oracle" trains on the 4 held-out kits of the
+# `drummernet kits build procedural --count 400 --out WORK_DIR/procedural`), and
+# WORK_DIR/drumsynth the DrumSynth ones (`kits build drumsynth`, needs lmms-common).
+# INIT: a model file to fine-tune (default: a new network). Environment: ONLY
+# (variants, default "kits15 kits15+procedural25"; also kits15+drumsynth25; "oracle" trains on the 4 held-out kits of the
 # validation and test renders instead: a ceiling to measure, never a model to ship),
 # LR (default: the preset's), CONFIG (the network's preset, default inverse's: `crnn`
 # for more capacity), NAME (the run folder, default the variant). Each run resumes
@@ -22,6 +23,8 @@ ONLY=${ONLY:-kits15 kits15+procedural25}
 . "$(dirname "$0")/recipe_kits.sh"  # synth_args: the 15 training kits
 [ -d "$WORK/procedural" ] || $PY -m drummernet.cli kits build procedural --count 400 \
     --seed 0 --out "$WORK/procedural"
+case " $ONLY " in *drumsynth*) [ -d "$WORK/drumsynth" ] || $PY -m drummernet.cli kits build \
+    drumsynth --count 400 --seed 0 --out "$WORK/drumsynth" ;; esac
 for run in $ONLY; do
     out=$WORK/timbre/${NAME:-$run} args=() extra=() kits=("${synth_args[@]}")
     case $run in
@@ -30,6 +33,8 @@ for run in $ONLY; do
         # the folder of kits is drawn as often as one kit: given 5 times beside the 15
         # kits, a procedural kit plays a component in 5 of 20 draws
         kits15+procedural25) for _ in 1 2 3 4 5; do extra+=(--kit "$WORK/procedural"); done ;;
+        # DrumSynth presets rendered (kits build drumsynth, lmms-common), the same share
+        kits15+drumsynth25) for _ in 1 2 3 4 5; do extra+=(--kit "$WORK/drumsynth"); done ;;
         *) echo "unknown run $run" >&2; exit 2 ;;
     esac
     [ -n "${LR:-}" ] && extra+=(--set "learning_rate=$LR")

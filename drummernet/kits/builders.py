@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import mido
@@ -89,6 +89,37 @@ def velocity_ranges(velocities: list[int]) -> list[tuple[int, int]]:
     lows = [1] + [v + 1 for v in velocities[:-1]]
     highs = [*velocities[:-1], 127]
     return list(zip(lows, highs, strict=True))
+
+
+def write_drawn_kits(
+    out_root: str | Path,
+    family: str,
+    count: int,
+    seed: int,
+    draw: Callable[[np.random.Generator], tuple[dict[str, np.ndarray], str]],
+    source: str,
+    license: str,
+    progress: Callable | None = None,
+) -> list[Kit]:
+    """Write ``count`` kits ``<family>-<seed>-NNNN`` into ``out_root``, kit ``i`` from
+    ``draw(default_rng([seed, i]))`` (its one-shots and a note for its attribution), so
+    any one of them can be made again alone. A kit folder already there is refused
+    before anything is written."""
+    if count < 1:
+        raise KitError(f"kits build {family} needs --count of 1 or more; got {count}")
+    root = Path(out_root)
+    names = [f"{family}-{seed}-{i:04d}" for i in range(count)]
+    there = [n for n in names if (root / n).exists()]
+    if there:
+        raise KitError(f"{root / there[0]} exists: choose another --seed or --out "
+                       f"({len(there)} of the {count} kits are there)")  # fmt: skip
+    kits = []
+    for i in progress(range(count), total=count) if progress else range(count):
+        shots, note = draw(np.random.default_rng([seed, i]))
+        attribution = f"seed {seed}, kit {i}" + (f": {note}" if note else "")
+        layers = {c: [(a, 1, 127)] for c, a in shots.items()}
+        kits.append(write_kit(root / names[i], names[i], layers, source, license, attribution))
+    return kits
 
 
 def write_kit(

@@ -31,7 +31,6 @@ import scipy.signal
 
 from drummernet.components import COMPONENTS
 from drummernet.config import SAMPLE_RATE
-from drummernet.errors import KitError
 from drummernet.kits.library import Kit
 
 #: Mode frequencies of an ideal circular membrane over its fundamental (zeros of the
@@ -203,20 +202,8 @@ def write_procedural_kits(out_root: str | Path, count: int, seed: int = 0,
     """Write ``count`` kits ``procedural-<seed>-NNNN`` into ``out_root`` (kit ``i``
     drawn from ``(seed, i)``, so any one of them can be made again alone). A kit
     folder already there is refused before anything is written."""
-    from drummernet.kits.builders import write_kit
+    from drummernet.kits.builders import write_drawn_kits
 
-    if count < 1:
-        raise KitError(f"kits build procedural needs --count of 1 or more; got {count}")
-    root = Path(out_root)
-    names = [f"procedural-{seed}-{i:04d}" for i in range(count)]
-    there = [n for n in names if (root / n).exists()]
-    if there:
-        raise KitError(f"{root / there[0]} exists: choose another --seed or --out "
-                       f"({len(there)} of the {count} kits are there)")  # fmt: skip
-    kits = []
-    for i in progress(range(count), total=count) if progress else range(count):
-        shots = procedural_kit(np.random.default_rng([seed, i]))
-        kits.append(write_kit(root / names[i], names[i],
-                              {c: [(a, 1, 127)] for c, a in shots.items()}, SOURCE, LICENSE,
-                              f"seed {seed}, kit {i}"))  # fmt: skip
-    return kits
+    return write_drawn_kits(out_root, "procedural", count, seed,
+                            lambda rng: (procedural_kit(rng), ""), SOURCE, LICENSE,
+                            progress)  # fmt: skip
