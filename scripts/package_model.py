@@ -52,6 +52,12 @@ def main() -> None:
         extra = every["peak_picking"]["deltas"]
         ours["peak_picking"]["deltas"] = {**extra, **ours["peak_picking"]["deltas"]}
     metadata = dict(payload.get("metadata") or {})
+    init = metadata.get("init")
+    if init and Path(init).is_file():  # read before a new default replaces it
+        start = read_model_file(init).get("metadata") or {}
+        metadata["init_trained_items"] = start.get("trained_items", 0) + start.get(
+            "init_trained_items", 0
+        )
     metadata["peak_picking"] = ours["peak_picking"]
     metadata["tuned_on"] = ours.get("tuning", {}).get("dataset")
     metadata["scores"] = {
@@ -84,13 +90,15 @@ def main() -> None:
         items=metadata.get("trained_items", "?"),
         steps=metadata.get("trained_steps", "?"),
         hours=metadata.get("trained_items", 0) * 2 / 3600,
+        before=_init_note(metadata),
         seconds=metadata.get("training_seconds", "?"),
         hardware=metadata.get("hardware", "?"),
-        kits=", ".join(Path(k).name for k in metadata.get("synth_kits", [])),
+        kits=_kits(metadata.get("synth_kits", [])),
         how=args.how or HOW,
         band=_band_row(
             metadata.get("band"), metadata.get("init"), payload["config"].get("learning_rate")
-        ),
+        )
+        or _init_row(metadata.get("init"), payload["config"].get("learning_rate")),
         name=args.name,
         role="that `drummernet transcribe` uses unless `--model` names another"
         if args.name == "default"
@@ -123,6 +131,47 @@ def _band_row(band: dict | None, init: str | None, lr: float | None) -> str:
         f"with p % 4 != 1, {', '.join(band.get('soundfonts', []))}) at a band level drawn "
         f"from {low:+g} to {high:+g} dB over the drums |"
     )
+
+
+#: What the card says of each family of training kits, by the start of their names.
+KIT_SOURCES = {
+    "fluidr3": "FluidR3 GM, MIT, shipped in the package",
+    "hydrogen": "Hydrogen kits of the Debian package `hydrogen-drumkits`, never the 4 held "
+    "out for validation and test",
+    "drumsynth": "`drumsynth`: a folder of 400 kits that `drummernet kits build drumsynth` "
+    "rendered from the DrumSynth presets of LMMS (Debian `lmms-common`, GPL-2+; training "
+    "only, never shipped)",
+    "procedural": "`procedural`: a folder of kits that `drummernet kits build procedural` "
+    "synthesised",
+}
+
+
+def _kits(synth_kits: list[str] | str) -> str:
+    """The card's kits: each name once (a folder given N times is drawn N times as
+    often), then where each family comes from."""
+    if isinstance(synth_kits, str):  # older files stored the list's text
+        synth_kits = [k.strip(" '\"") for k in synth_kits.strip("[]").split(",")]
+    names = list(dict.fromkeys(Path(k).name for k in synth_kits))
+    counts = {n: sum(Path(k).name == n for k in synth_kits) for n in names}
+    listed = ", ".join(f"{n} (x{counts[n]})" if counts[n] > 1 else n for n in names)
+    sources = [text for family, text in KIT_SOURCES.items()
+               if any(n.startswith(family) for n in names)]  # fmt: skip
+    if any(c > 1 for c in counts.values()):
+        sources.append("a name marked xN is drawn N times as often as one kit")
+    return f"{listed} ({'; '.join(sources)})"
+
+
+def _init_row(init: str | None, lr: float | None) -> str:
+    """The card's row on the model a fine-tune started from (none: a new network)."""
+    if not init:
+        return ""
+    return f"\n| starting point | fine-tuned from `{Path(init).name}` at lr {lr:g} |"
+
+
+def _init_note(metadata: dict) -> str:
+    """``, after the N its starting point had seen`` for a fine-tune."""
+    before = metadata.get("init_trained_items")
+    return f", after the {before:,} its starting point had seen" if before else ""
 
 
 def _added(add_components: dict) -> str:
@@ -172,9 +221,9 @@ Packaged {date} by `scripts/package_model.py` from a training run of `drummernet
 | architecture | DrummerNet analysis network, configuration preset `{preset}`: {architecture}; 11 components |
 | parameters | {params:,} ({size_mb:.1f} MB file) |
 {training}{band}
-| segments seen | {items:,} two-second segments ({steps} steps, about {hours:.0f} hours of audio) |
+| segments seen | {items:,} two-second segments ({steps} steps, about {hours:.2g} hours of audio){before} |
 | training time, hardware | {seconds} s on {hardware} |
-| kits | {kits} (FluidR3 GM, MIT, shipped in the package; Hydrogen kits of the Debian package `hydrogen-drumkits`, never the 4 held out for validation and test) |
+| kits | {kits} |
 | checkpoint choice | by validation F1 on the GMD **validation** split rendered through 4 held-out kits (BJA Pacific, Millo Drums v1, rumpf, Audiophob) |
 | peak picking | Böck et al. (max ±50 ms, mean ±100 ms, wait 50 ms), activation {normalised}; per-class thresholds {deltas} chosen on `{tuned_on}` among {grid}{added} |
 

@@ -35,6 +35,9 @@ for run in $ONLY; do
         kits15+procedural25) for _ in 1 2 3 4 5; do extra+=(--kit "$WORK/procedural"); done ;;
         # DrumSynth presets rendered (kits build drumsynth, lmms-common), the same share
         kits15+drumsynth25) for _ in 1 2 3 4 5; do extra+=(--kit "$WORK/drumsynth"); done ;;
+        # both, a fifth of the draws each (5 + 5 of 25 entries)
+        kits15+procedural25+drumsynth25) for _ in 1 2 3 4 5; do
+            extra+=(--kit "$WORK/procedural" --kit "$WORK/drumsynth"); done ;;
         *) echo "unknown run $run" >&2; exit 2 ;;
     esac
     [ -n "${LR:-}" ] && extra+=(--set "learning_rate=$LR")

@@ -191,3 +191,29 @@ def test_figure8_bench_scores_variants_over_seeds(tmp_path):
                              capture_output=True, text=True)  # fmt: skip
     assert missing.returncode != 0 and "Traceback" not in missing.stderr
     assert missing.stderr.strip().startswith("figure8:")
+
+
+def test_curves_bench_draws_runs_from_warm_start_results(tmp_path):
+    """Two runs (one picked out of a shared file by its folder): a figure, and a table
+    with a row per run and a column per item count."""
+
+    def row(model, items, mean, mean_all):
+        return {"model": model, "items": items, "mean": mean, "mean_all": mean_all}
+
+    shared = tmp_path / "shared.json"
+    rows = [row("runs/a/step-2.ckpt", 2048, 0.5, 0.6), row("runs/b/step-1.ckpt", 1024, 0.4, 0.45),
+            row("runs/a/step-1.ckpt", 1024, 0.3, 0.35)]  # fmt: skip
+    shared.write_text(json.dumps({"rows": rows}))
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"rows": [row("c/step-3.ckpt", 3072, 0.7, 0.75)]}))
+    out = run("curves.py", f"a={shared}:runs/a/", f"c={other}", "--out", tmp_path / "c.png",
+              "--table", tmp_path / "c.md")  # fmt: skip
+    assert (tmp_path / "c.png").stat().st_size > 10_000
+    table = (tmp_path / "c.md").read_text().splitlines()
+    assert table[0] == "| run | 1,024 | 2,048 | 3,072 items |"
+    assert table[2] == "| a | 0.300 / 0.350 | 0.500 / 0.600 |  |"  # sorted by items, b left out
+    assert table[3] == "| c |  |  | 0.700 / 0.750 |"
+    assert "written" in out
+    bad = subprocess.run([sys.executable, BENCH / "curves.py", f"a={shared}:nowhere/",
+                          "--out", tmp_path / "x.png"], capture_output=True, text=True)  # fmt: skip
+    assert bad.returncode != 0 and "no row of a model under 'nowhere/'" in bad.stderr
