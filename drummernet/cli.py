@@ -844,7 +844,7 @@ _TRAIN_OPTIONS = (
     "data", "kits", "steps", "checkpoint_every", "keep", "validation", "validate_every",
     "validation_tracks", "seed", "device", "workers", "cache_dir", "max_minutes", "init",
     "objective", "split", "validation_classes", "voicing", "voicing_families", "crashes",
-    "lr_schedule", "band", "band_share", "band_db", "unlabeled", "reconstruction_weight",
+    "reverb", "lr_schedule", "band", "band_share", "band_db", "unlabeled", "reconstruction_weight",
 )  # fmt: skip
 
 
@@ -932,6 +932,14 @@ def _add_warm_start_arguments(p: argparse.ArgumentParser) -> None:
         help="with --objective inverse: an item's crash doubles one of its kicks (drawn "
         "among those inside the item) with probability P (default: the first kick of the "
         "stretch, preroll included, 0.2 of items)",
+    )
+    p.add_argument(
+        "--reverb",
+        choices=["noise", "room"],
+        help="with --objective inverse: the rooms items are played in: 'noise' (default), "
+        "exponentially decaying noise; 'room', shoebox rooms by the image-source method "
+        "(pyroomacoustics: sizes, wall absorption for the drawn RT60, a close or an "
+        "overhead microphone)",
     )
     p.add_argument(
         "--band",

@@ -12,7 +12,8 @@
 # (variants, default "kits15 kits15+procedural25"; also kits15+drumsynth25; "oracle" trains on the 4 held-out kits of the
 # validation and test renders instead: a ceiling to measure, never a model to ship),
 # LR (default: the preset's), CONFIG (the network's preset, default inverse's: `crnn`
-# for more capacity), NAME (the run folder, default the variant). Each run resumes
+# for more capacity), REVERB (room: image-source rooms, train --reverb), NAME (the run
+# folder, default the variant). Each run resumes
 # where it stopped. Score on validation only:
 #   python bench/warm_start.py WORK_DIR/timbre/*/checkpoints/step-*.ckpt \
 #       --validation WORK_DIR/gmd-validation
@@ -42,6 +43,7 @@ for run in $ONLY; do
     esac
     [ -n "${LR:-}" ] && extra+=(--set "learning_rate=$LR")
     [ -n "${CONFIG:-}" ] && extra+=(--config "$CONFIG")
+    [ -n "${REVERB:-}" ] && extra+=(--reverb "$REVERB")
     if [ -d "$out/checkpoints" ]; then
         args=(--resume)
     else

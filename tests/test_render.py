@@ -192,3 +192,49 @@ def test_a_render_where_every_track_fails_writes_no_set(tmp_path, capsys):
     assert main(["render", str(tmp_path / "bad.mid"), "--kit", "fluidr3-jazz", "--out",
                  str(out)]) == 1  # fmt: skip
     assert not out.exists()
+
+
+def test_shoebox_rooms_decay_as_drawn_and_place_the_microphone_close_or_overhead():
+    """Image-source rooms (pyroomacoustics): the decay follows the RT60 asked for, the
+    direct sound arrives after the microphone's distance, and both placements occur."""
+    pytest.importorskip("pyroomacoustics", reason="pip install 'drummernet[rooms]'")
+    from drummernet.datasets.augment import shoebox_impulse_response
+
+    rng = np.random.default_rng(3)
+    decays, kinds = {}, set()
+    for rt60 in (0.2, 0.8):
+        ir, drawn = shoebox_impulse_response(rt60, 16000, rng)
+        assert np.sum(ir**2) == pytest.approx(1.0)
+        energy = np.cumsum(ir[::-1] ** 2)[::-1]
+        decay_db = 10 * np.log10(energy / energy[0] + 1e-12)
+        decays[rt60] = np.argmax(decay_db < -20) / 16000  # T20's time to -20 dB
+        kinds.add(drawn["overhead"])
+        assert 0.05 <= drawn["mic_distance_m"] <= 1.5
+    assert decays[0.8] > 2.5 * decays[0.2]
+    for _ in range(20):  # the shortest RT60 in the largest rooms: a smaller room, no error
+        ir, drawn = shoebox_impulse_response(0.15, 16000, rng)
+        kinds.add(drawn["overhead"])
+        assert np.isfinite(ir).all() and all(3.0 <= v <= 12.0 for v in drawn["room_m"][:2])
+    assert kinds == {True, False}
+    # the direct sound comes later to an overhead than to a close microphone
+    arrival = {}
+    for seed in range(40):
+        ir, drawn = shoebox_impulse_response(0.5, 16000, np.random.default_rng(seed))
+        arrival.setdefault(drawn["overhead"], int(np.argmax(np.abs(ir))))
+    assert arrival[False] < arrival[True]
+
+
+def test_render_effects_take_the_room_model_and_keep_the_noise_one_unchanged():
+    pytest.importorskip("pyroomacoustics", reason="pip install 'drummernet[rooms]'")
+    from drummernet.datasets.augment import Augmentation, apply_effects
+
+    y = np.zeros(16000)
+    y[::4000] = 1.0
+    always = dict(reverb_probability=1.0, compression_probability=0.0, noise_probability=0.0,
+                  tilt_db_per_octave=(0.0, 0.0))  # fmt: skip
+    noise, drawn = apply_effects(y, Augmentation(**always), 16000, np.random.default_rng(0))
+    assert "room_m" not in drawn and "reverb_rt60_s" in drawn
+    room, drawn = apply_effects(y, Augmentation(reverb_model="room", **always), 16000,
+                                np.random.default_rng(0))  # fmt: skip
+    assert {"room_m", "overhead", "mic_distance_m", "reverb_rt60_s"} <= set(drawn)
+    assert np.abs(room - noise).max() > 1e-3 and np.isfinite(room).all()

@@ -344,3 +344,24 @@ def test_mixed_objective_needs_its_unlabeled_audio(midi_dir, tmp_path, capsys, f
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
     assert not (tmp_path / "r").exists()
+
+
+def test_reverb_room_is_for_rendered_drums_only(midi_dir, tmp_path, capsys):
+    code = main(["train", str(midi_dir), "--out", str(tmp_path / "r"), "--steps", "1",
+                 "--quiet", "--objective", "reconstruction", "--reverb", "room"])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and len(err) == 1 and "--reverb room plays rendered drums" in err[0]
+    assert not (tmp_path / "r").exists()
+
+
+def test_reverb_room_trains_and_is_kept_by_resume(midi_dir, tmp_path):
+    pytest.importorskip("pyroomacoustics", reason="pip install 'drummernet[rooms]'")
+    tiny = [x for k, v in TINY_LITE.items()
+            for x in ("--set", f"{k}={list(v) if isinstance(v, tuple) else v}")]  # fmt: skip
+    run = tmp_path / "run"
+    main(["train", str(midi_dir), "--objective", "inverse", "--config", "lite", "--out",
+          str(run), "--steps", "1", "--kit", "fluidr3-standard", "--quiet", "--reverb", "room",
+          *tiny])  # fmt: skip
+    assert main(["train", "--resume", "--out", str(run), "--steps", "2", "--quiet"]) in (0, 1)
+    last = torch.load(sorted((run / "checkpoints").iterdir())[-1], weights_only=False)
+    assert last["step"] == 2 and last["options"]["reverb"] == "room"

@@ -50,6 +50,7 @@ class TrainOptions:
     voicing: tuple[float, float] = (0.0, 0.0)  # "inverse": re-tuning (semitones), EQ (dB/oct)
     voicing_families: tuple[str, ...] = ()  # "inverse": the families re-voiced (): all
     crashes: float | None = None  # "inverse": a crash on a kick inside an item, probability
+    reverb: str = "noise"  # "inverse": rooms as decaying noise, or "room": image-source rooms
     lr_schedule: str = "constant"  # or "cosine": to 0 at `steps` (see step.learning_rate)
     band: str | None = None  # "inverse": folder of band clips (`drummernet band render`)
     band_share: float = 0.8  # "inverse": share of the items mixed with a band

@@ -40,6 +40,7 @@ from drummernet.datasets.accompaniment import (
     read_band_clips,
 )
 from drummernet.datasets.annotations import load_dataset
+from drummernet.datasets.augment import Augmentation
 from drummernet.datasets.synthesized import SynthesizedSegments, Voicing
 from drummernet.datasets.unlabeled import UnlabeledSegments, WithUnlabeled
 from drummernet.errors import DrummerNetError, DrummerNetWarning
@@ -205,6 +206,17 @@ def check_options(config: Config, options: TrainOptions) -> None:
                               f"LOW HIGH needs LOW <= HIGH; got {options.band_share} and "
                               f"{options.band_db}")  # fmt: skip
     synthesized = options.objective in SYNTHESIZED_OBJECTIVES
+    if options.reverb not in ("noise", "room"):
+        raise DrummerNetError(f"--reverb is noise or room; got {options.reverb!r}")
+    if options.reverb == "room":
+        if not synthesized:
+            raise DrummerNetError("--reverb room plays rendered drums in rooms: it applies "
+                                  "to --objective inverse and mixed only")  # fmt: skip
+        try:
+            import pyroomacoustics  # noqa: F401
+        except ImportError:
+            raise DrummerNetError("--reverb room needs pyroomacoustics: pip install "
+                                  "'drummernet[rooms]'") from None  # fmt: skip
     if options.band is not None and not synthesized:
         raise DrummerNetError("--band mixes a band into rendered drums: it applies to "
                               "--objective inverse and mixed only")  # fmt: skip
@@ -325,6 +337,7 @@ def _segments(
             components=config.components,
             voicing=Voicing(*options.voicing, families=options.voicing_families),
             crashes=options.crashes,
+            augmentation=Augmentation(reverb_model=options.reverb),
             progress=_bar(options, lead, "reading MIDI", "file"),
             band=_band(options),
         )
