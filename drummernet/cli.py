@@ -197,7 +197,8 @@ def cmd_kits_build(args: argparse.Namespace) -> int:
             kits = write_procedural_kits(out_root, args.count, args.seed, progress=progress)
         else:
             kits = write_drumsynth_kits(out_root, args.count, args.seed,
-                                        args.path or SYSTEM_PRESETS, progress=progress)  # fmt: skip
+                                        args.path or SYSTEM_PRESETS, progress=progress,
+                                        tom_presets=args.tom_presets)  # fmt: skip
     elif not args.path:
         raise DrummerNetError(f"kits build {args.source} needs a PATH")
     else:
@@ -283,6 +284,13 @@ def _add_kits(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--seed", type=int, default=0, help="procedural, drumsynth: kit i is drawn from (seed, i)"
+    )
+    p.add_argument(
+        "--tom-presets",
+        choices=["one", "each"],
+        default="one",
+        help="drumsynth: a kit's three toms from one preset tuned apart (default), or a "
+        "preset each",
     )
     p.add_argument("--out", help="folder to write kits into (default: the user kit folder)")
     p.set_defaults(func=cmd_kits_build)

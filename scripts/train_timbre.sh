@@ -26,6 +26,9 @@ ONLY=${ONLY:-kits15 kits15+procedural25}
     --seed 0 --out "$WORK/procedural"
 case " $ONLY " in *drumsynth*) [ -d "$WORK/drumsynth" ] || $PY -m drummernet.cli kits build \
     drumsynth --count 400 --seed 0 --out "$WORK/drumsynth" ;; esac
+case " $ONLY " in *drumsynth25each*) [ -d "$WORK/drumsynth-each" ] || $PY -m drummernet.cli \
+    kits build drumsynth --count 400 --seed 0 --tom-presets each --out "$WORK/drumsynth-each" ;;
+esac
 for run in $ONLY; do
     out=$WORK/timbre/${NAME:-$run} args=() extra=() kits=("${synth_args[@]}")
     case $run in
@@ -39,6 +42,9 @@ for run in $ONLY; do
         # both, a fifth of the draws each (5 + 5 of 25 entries)
         kits15+procedural25+drumsynth25) for _ in 1 2 3 4 5; do
             extra+=(--kit "$WORK/procedural" --kit "$WORK/drumsynth"); done ;;
+        # the same with a DrumSynth preset per tom (kits build drumsynth --tom-presets each)
+        kits15+procedural25+drumsynth25each) for _ in 1 2 3 4 5; do
+            extra+=(--kit "$WORK/procedural" --kit "$WORK/drumsynth-each"); done ;;
         *) echo "unknown run $run" >&2; exit 2 ;;
     esac
     [ -n "${LR:-}" ] && extra+=(--set "learning_rate=$LR")

@@ -189,3 +189,16 @@ def test_cli_builds_drumsynth_kits_and_refuses_a_missing_folder_in_one_line(tmp_
     code = main(["kits", "build", "drumsynth", str(tmp_path / "none"), "--out", str(out)])
     err = capsys.readouterr().err
     assert code != 0 and "apt install lmms-common" in err and len(err.strip().splitlines()) == 1
+
+
+def test_toms_from_a_preset_each_are_still_named_high_to_low(tmp_path):
+    pools = ds.preset_pools(presets_folder(tmp_path))
+    mixed = 0
+    for seed in range(6):
+        shots, chosen = ds.drumsynth_kit(pools, np.random.default_rng(seed), tom_presets="each")
+        pitches = [peak_hz(shots[c]) for c in ("TT_HIT", "TT_MHT", "TT_HFT")]
+        assert pitches == sorted(pitches, reverse=True)
+        mixed += len({chosen[c] for c in ("TT_HIT", "TT_MHT", "TT_HFT")}) > 1
+    assert mixed  # two tom presets in the folder: some kits mix them
+    with pytest.raises(KitError, match="tom_presets is one or each"):
+        ds.drumsynth_kit(pools, np.random.default_rng(0), tom_presets="some")

@@ -400,12 +400,14 @@ def _pitch(shot: np.ndarray, sr: int) -> float:
 
 
 def drumsynth_kit(
-    pools: dict[str, list[Path]], rng: np.random.Generator, sr: int = SAMPLE_RATE
-) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    pools: dict[str, list[Path]], rng: np.random.Generator, sr: int = SAMPLE_RATE,
+    tom_presets: str = "one",
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:  # fmt: skip
     """One kit: a preset drawn per component, each at a tuning (±2 semitones) and a
-    time stretch (0.8-1.25x) of its own; the three toms are one preset tuned 3-5
-    semitones apart, highest first; the pedal hat, when no preset names one, a closed
-    hat at 0.4x its length. Returns the one-shots and the preset of each."""
+    time stretch (0.8-1.25x) of its own; the three toms tuned 3-5 semitones apart and
+    named by pitch, highest first, from one preset (``tom_presets="one"``) or a preset
+    each (``"each"``); the pedal hat, when no preset names one, a closed hat at 0.4x its
+    length. Returns the one-shots and the preset of each."""
     shots: dict[str, np.ndarray] = {}
     chosen: dict[str, str] = {}
 
@@ -427,30 +429,35 @@ def drumsynth_kit(
             draw(component, "HH_CHH", stretch=0.4)
         elif pool:
             draw(component, pool)
+    if tom_presets not in ("one", "each"):
+        raise KitError(f"tom_presets is one or each; got {tom_presets!r}")
     toms = ("TT_HIT", "TT_MHT", "TT_HFT")
-    if pools.get("TT"):  # one preset for the three, tuned down step by step
+    if pools.get("TT"):  # tuned down step by step, then named by pitch
         path = pools["TT"][int(rng.integers(len(pools["TT"])))]
         spacing = rng.uniform(3.0, 5.0)
         for step, component in enumerate(toms):
-            draw(component, "TT", tuning=-spacing * step, path=path)
+            draw(component, "TT", tuning=-spacing * step,
+                 path=path if tom_presets == "one" or not step else None)  # fmt: skip
         by_pitch = sorted(toms, key=lambda c: -_pitch(shots[c], sr))
         shots.update(dict(zip(toms, [shots[c] for c in by_pitch], strict=True)))
+        chosen.update(dict(zip(toms, [chosen[c] for c in by_pitch], strict=True)))
     return shots, chosen
 
 
 def write_drumsynth_kits(
     out_root: str | Path, count: int, seed: int = 0, presets: str | Path = SYSTEM_PRESETS,
-    progress: Callable[[Iterable, int], Iterable] | None = None,
+    progress: Callable[[Iterable, int], Iterable] | None = None, tom_presets: str = "one",
 ) -> list[Kit]:  # fmt: skip
     """Write ``count`` kits ``drumsynth-<seed>-NNNN`` into ``out_root`` from the
-    presets under ``presets`` (kit ``i`` drawn from ``(seed, i)``). A kit folder
-    already there is refused before anything is written."""
+    presets under ``presets`` (kit ``i`` drawn from ``(seed, i)``; ``tom_presets``: see
+    :func:`drumsynth_kit`). A kit folder already there is refused before anything is
+    written."""
     from drummernet.kits.builders import write_drawn_kits
 
     pools = preset_pools(presets)
 
     def draw(rng: np.random.Generator) -> tuple[dict[str, np.ndarray], str]:
-        shots, chosen = drumsynth_kit(pools, rng)
+        shots, chosen = drumsynth_kit(pools, rng, tom_presets=tom_presets)
         return shots, ", ".join(f"{c} {p}" for c, p in chosen.items())
 
     return write_drawn_kits(out_root, "drumsynth", count, seed, draw, SOURCE, LICENSE, progress)
