@@ -45,6 +45,7 @@ from drummernet.components import COMPONENTS
 from drummernet.config import SAMPLE_RATE
 from drummernet.errors import KitError
 from drummernet.kits.library import Kit
+from drummernet.kits.procedural import finished_shot
 
 #: Where Debian's ``lmms-common`` puts the presets.
 SYSTEM_PRESETS = Path("/usr/share/lmms/samples/drumsynth")
@@ -228,7 +229,7 @@ def render(
         out += _main_filter(p, overtones, time_scale)
     else:
         out += overtones
-    return _finished(_distorted(p, out), sr)
+    return finished_shot(_distorted(p, out), sr)
 
 
 def _noise(p: Preset, n: int, time_scale: float, rng: np.random.Generator) -> np.ndarray:
@@ -352,13 +353,6 @@ def _distorted(p: Preset, out: np.ndarray) -> np.ndarray:
         blocks = np.pad(out, (0, -len(out) % step)).reshape(-1, step).mean(axis=1)
         out = np.repeat(blocks, step)[: len(out)]
     return np.clip(out, -clip, clip)
-
-
-def _finished(shot: np.ndarray, sr: int) -> np.ndarray:
-    """Float32, faded over its last 10 ms, peak 1."""
-    shot = np.nan_to_num(shot) * np.minimum(1.0, (len(shot) - np.arange(len(shot))) / (0.01 * sr))
-    peak = float(np.max(np.abs(shot))) if len(shot) else 0.0
-    return (shot / peak if peak > 0 else shot).astype(np.float32)
 
 
 def classify(path: str | Path) -> str | None:

@@ -65,10 +65,11 @@ def _fade(shot: np.ndarray, sr: int, fade_s: float = 0.01) -> np.ndarray:
     return shot * ramp
 
 
-def _normalised(shot: np.ndarray, sr: int) -> np.ndarray:
-    """Float32, faded at the end, peak 1."""
+def finished_shot(shot: np.ndarray, sr: int) -> np.ndarray:
+    """A synthesised one-shot as kits store it: float32, faded over its last 10 ms,
+    peak 1 (silence stays silent). Shared by the procedural and DrumSynth kits."""
     shot = _fade(np.nan_to_num(shot), sr)
-    peak = float(np.max(np.abs(shot)))
+    peak = float(np.max(np.abs(shot))) if len(shot) else 0.0
     return (shot / peak if peak > 0 else shot).astype(np.float32)
 
 
@@ -130,7 +131,7 @@ def membrane(rng: np.random.Generator, component: str, sr: int = SAMPLE_RATE) ->
                       _loguniform(rng, 5000, 14000), sr)  # fmt: skip
         wires *= np.exp(-t / _loguniform(rng, 0.06, 0.35))
         shot = rng.uniform(0.3, 1.0) * body + _at(rng.uniform(0.5, 1.5), wires)
-    return _normalised(shot, sr)
+    return finished_shot(shot, sr)
 
 
 #: Per metal component: (seconds, decay range s, band low range Hz, bell probability).
@@ -181,7 +182,7 @@ def metal(rng: np.random.Generator, component: str, sr: int = SAMPLE_RATE) -> np
             taps[round(delay * sr)] = rng.uniform(0.3, 1.0)
         taps[0] = 1.0
         shot = scipy.signal.fftconvolve(shot, taps)[: len(t)]
-    return _normalised(shot, sr)
+    return finished_shot(shot, sr)
 
 
 #: The synthesis function of each component.
