@@ -16,7 +16,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from drummernet.components import ALL_CLASSES, CLASS_SETS
-from drummernet.config import LR_SCHEDULES, OBJECTIVES, PRESET_DESCRIPTIONS, PRESETS
+from drummernet.config import (
+    LR_SCHEDULES,
+    OBJECTIVES,
+    PRESET_DESCRIPTIONS,
+    PRESETS,
+    REVERB_MODELS,
+)
 from drummernet.datasets.midi import GMD_SPLITS
 from drummernet.errors import ConfigError, DrummerNetError
 from drummernet.fileio import write_text
@@ -943,7 +949,7 @@ def _add_warm_start_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--reverb",
-        choices=["noise", "room"],
+        choices=REVERB_MODELS,
         help="with --objective inverse: the rooms items are played in: 'noise' (default), "
         "exponentially decaying noise; 'room', shoebox rooms by the image-source method "
         "(pyroomacoustics: sizes, wall absorption for the drawn RT60, a close or an "

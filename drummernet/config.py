@@ -49,6 +49,8 @@ SAMPLE_RATE = 16000
 OBJECTIVES = ("reconstruction", "inverse", "mixed")
 #: The objectives whose data are drum MIDI rendered through the synthesizer's kits.
 SYNTHESIZED_OBJECTIVES = ("inverse", "mixed")
+#: The rooms training items get reverb in (``train --reverb``; ``datasets/augment.py``).
+REVERB_MODELS = ("noise", "room")
 #: Learning-rate schedules of training (``training.step.learning_rate``).
 LR_SCHEDULES = ("constant", "cosine")
 #: Taps of the ``lite`` body's decimation low-pass (its receptive field counts them).

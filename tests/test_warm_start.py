@@ -4,6 +4,7 @@ targets (datasets/synthesized.py) and the objective that inverts the synthesizer
 import csv
 import itertools
 import json
+import sys
 
 import mido
 import numpy as np
@@ -365,3 +366,12 @@ def test_reverb_room_trains_and_is_kept_by_resume(midi_dir, tmp_path):
     assert main(["train", "--resume", "--out", str(run), "--steps", "2", "--quiet"]) in (0, 1)
     last = torch.load(sorted((run / "checkpoints").iterdir())[-1], weights_only=False)
     assert last["step"] == 2 and last["options"]["reverb"] == "room"
+
+
+def test_reverb_room_without_pyroomacoustics_is_one_line(midi_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyroomacoustics", None)  # import fails as if absent
+    code = main(["train", str(midi_dir), "--out", str(tmp_path / "r"), "--steps", "1",
+                 "--quiet", "--objective", "inverse", "--reverb", "room"])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and len(err) == 1 and "pip install 'drummernet[rooms]'" in err[0]
+    assert not (tmp_path / "r").exists()

@@ -81,6 +81,20 @@ CLOSE_MIC_M, OVERHEAD_MIC_M = (0.1, 0.6), (0.8, 1.5)
 ROOM_MAX_ORDER = 30
 
 
+def room_acoustics():
+    """The ``pyroomacoustics`` module, or one clear error saying how to install it."""
+    try:
+        import pyroomacoustics
+    except ImportError:
+        from drummernet.errors import DrummerNetError
+
+        raise DrummerNetError(
+            "image-source rooms (train --reverb room) need pyroomacoustics: "
+            "pip install 'drummernet[rooms]'"
+        ) from None
+    return pyroomacoustics
+
+
 def shoebox_impulse_response(
     rt60_s: float, sample_rate: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, dict[str, float]]:
@@ -99,14 +113,7 @@ def shoebox_impulse_response(
     drawn : dict
         The room's size, the microphone's distance and kind.
     """
-    try:
-        import pyroomacoustics as pra
-    except ImportError:
-        from drummernet.errors import DrummerNetError
-
-        raise DrummerNetError(
-            "rooms need pyroomacoustics: pip install 'drummernet[rooms]'"
-        ) from None
+    pra = room_acoustics()
     size = rng.uniform(*ROOM_SIZE_M)
     while True:  # a short RT60 needs a small room: shrink it until walls can absorb enough
         try:

@@ -33,14 +33,20 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from drummernet.config import LR_SCHEDULES, OBJECTIVES, SYNTHESIZED_OBJECTIVES, Config
+from drummernet.config import (
+    LR_SCHEDULES,
+    OBJECTIVES,
+    REVERB_MODELS,
+    SYNTHESIZED_OBJECTIVES,
+    Config,
+)
 from drummernet.datasets.accompaniment import (
     BandMix,
     band_manifest,
     read_band_clips,
 )
 from drummernet.datasets.annotations import load_dataset
-from drummernet.datasets.augment import Augmentation
+from drummernet.datasets.augment import Augmentation, room_acoustics
 from drummernet.datasets.synthesized import SynthesizedSegments, Voicing
 from drummernet.datasets.unlabeled import UnlabeledSegments, WithUnlabeled
 from drummernet.errors import DrummerNetError, DrummerNetWarning
@@ -206,17 +212,14 @@ def check_options(config: Config, options: TrainOptions) -> None:
                               f"LOW HIGH needs LOW <= HIGH; got {options.band_share} and "
                               f"{options.band_db}")  # fmt: skip
     synthesized = options.objective in SYNTHESIZED_OBJECTIVES
-    if options.reverb not in ("noise", "room"):
-        raise DrummerNetError(f"--reverb is noise or room; got {options.reverb!r}")
+    if options.reverb not in REVERB_MODELS:
+        raise DrummerNetError(f"--reverb is one of {', '.join(REVERB_MODELS)}; "
+                              f"got {options.reverb!r}")  # fmt: skip
     if options.reverb == "room":
         if not synthesized:
             raise DrummerNetError("--reverb room plays rendered drums in rooms: it applies "
                                   "to --objective inverse and mixed only")  # fmt: skip
-        try:
-            import pyroomacoustics  # noqa: F401
-        except ImportError:
-            raise DrummerNetError("--reverb room needs pyroomacoustics: pip install "
-                                  "'drummernet[rooms]'") from None  # fmt: skip
+        room_acoustics()  # installed, or one line saying how
     if options.band is not None and not synthesized:
         raise DrummerNetError("--band mixes a band into rendered drums: it applies to "
                               "--objective inverse and mixed only")  # fmt: skip
