@@ -108,9 +108,7 @@ class Config:
     lite_context_conv: tuple[int, ...] = ()
     lite_context_bands: int = 48  # log-spaced bands, 40 Hz to 8 kHz, of that spectrogram
     lite_context_features: int = 64  # its features per pooled frame, beside the GRU's input
-    lite_context_fft: int = (
-        0  # samples: its own STFT hopped at the GRU's rate (0: pool the front end's)
-    )
+    lite_context_fft: int = 0  # samples: its own STFT at the GRU's rate (0: pool the front end)
 
     # --- analysis network: sparsity and upsampling ------------------------
     activation: str = "sparsemax"  # "sparsemax", "softmax" (SOFT ablation), or "sigmoid"

@@ -142,7 +142,7 @@ class ContextConv(nn.Module):
 
     def __init__(self, config: Config) -> None:
         super().__init__()
-        self.fft = config.lite_context_fft
+        self.fft, self.pool = config.lite_context_fft, config.lite_pool
         self.hop = config.upsample_factor * config.lite_pool
         if self.fft:
             freqs = torch.arange(self.fft // 2 + 1) * config.sample_rate / self.fft
@@ -171,12 +171,11 @@ class ContextConv(nn.Module):
         _magnitude(spectrum[..., :frames], out)
         return out.mul_(_LOG_GAIN).log1p_()
 
-    def forward(self, audio: torch.Tensor, front_end: torch.Tensor, pool: int) -> torch.Tensor:
-        frames = front_end.shape[-1] // pool
+    def forward(self, audio: torch.Tensor, front_end: torch.Tensor) -> torch.Tensor:
         if self.fft:
-            magnitudes = self.magnitudes(audio, frames)
+            magnitudes = self.magnitudes(audio, front_end.shape[-1] // self.pool)
         else:
-            magnitudes = F.avg_pool1d(front_end, pool)
+            magnitudes = F.avg_pool1d(front_end, self.pool)
         x = torch.einsum("kb,nbt->nkt", self.bands, magnitudes).unsqueeze(1)
         x = self.blocks(x)  # (batch, channels, bands, frames)
         return F.elu(self.output(x.flatten(1, 2)))
@@ -228,14 +227,14 @@ class LiteBody(nn.Module):
                            pad_mode="constant", return_complex=True)  # fmt: skip
         _magnitude(short[..., :frames], out[:, :short_bins])
         del short
-        if not self.long_bins:
-            return out.mul_(_LOG_GAIN).log1p_()
-        factor = self.long_fft // self.short_fft
-        taps = self.lowpass.shape[-1]
-        low = F.conv1d(F.pad(audio, (taps // 2, taps // 2)), self.lowpass, stride=factor)[:, 0]
-        long = torch.stft(low, self.short_fft, self.hop // factor, window=self.short_window,
-                          center=True, pad_mode="constant", return_complex=True)  # fmt: skip
-        _magnitude(long[:, : self.long_bins, :frames], out[:, short_bins:])
+        if self.long_bins:
+            factor = self.long_fft // self.short_fft
+            taps = self.lowpass.shape[-1]
+            low = F.conv1d(F.pad(audio, (taps // 2, taps // 2)), self.lowpass, stride=factor)
+            long = torch.stft(low[:, 0], self.short_fft, self.hop // factor,
+                              window=self.short_window, center=True, pad_mode="constant",
+                              return_complex=True)  # fmt: skip
+            _magnitude(long[:, : self.long_bins, :frames], out[:, short_bins:])
         return out.mul_(_LOG_GAIN).log1p_()
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
@@ -246,7 +245,7 @@ class LiteBody(nn.Module):
         frames = h.shape[-1]
         pooled = F.avg_pool1d(h, self.pool)
         if self.context_conv is not None:
-            pooled = torch.cat([pooled, self.context_conv(audio, spectrum, self.pool)], dim=1)
+            pooled = torch.cat([pooled, self.context_conv(audio, spectrum)], dim=1)
         pooled = pooled.transpose(1, 2)  # (batch, frames / pool, features)
         context = run_in_windows(
             self.context, pooled, self.window, self.window_context, self.window_context
