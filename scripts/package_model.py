@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+from collections import Counter
 from pathlib import Path
 
 from drummernet.config import PRESET_DESCRIPTIONS
@@ -146,16 +147,13 @@ KIT_SOURCES = {
 }
 
 
-def _kits(synth_kits: list[str] | str) -> str:
+def _kits(synth_kits: list[str]) -> str:
     """The card's kits: each name once (a folder given N times is drawn N times as
     often), then where each family comes from."""
-    if isinstance(synth_kits, str):  # older files stored the list's text
-        synth_kits = [k.strip(" '\"") for k in synth_kits.strip("[]").split(",")]
-    names = list(dict.fromkeys(Path(k).name for k in synth_kits))
-    counts = {n: sum(Path(k).name == n for k in synth_kits) for n in names}
-    listed = ", ".join(f"{n} (x{counts[n]})" if counts[n] > 1 else n for n in names)
+    counts = Counter(Path(k).name for k in synth_kits)  # in the order first given
+    listed = ", ".join(f"{n} (x{c})" if c > 1 else n for n, c in counts.items())
     sources = [text for family, text in KIT_SOURCES.items()
-               if any(n.startswith(family) for n in names)]  # fmt: skip
+               if any(n.startswith(family) for n in counts)]  # fmt: skip
     if any(c > 1 for c in counts.values()):
         sources.append("a name marked xN is drawn N times as often as one kit")
     return f"{listed} ({'; '.join(sources)})"

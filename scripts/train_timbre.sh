@@ -8,13 +8,16 @@
 # WORK_DIR/procedural holds the procedural kits (made here if missing:
 # `drummernet kits build procedural --count 400 --out WORK_DIR/procedural`), and
 # WORK_DIR/drumsynth the DrumSynth ones (`kits build drumsynth`, needs lmms-common).
-# INIT: a model file to fine-tune (default: a new network). Environment: ONLY
-# (variants, default "kits15 kits15+procedural25"; also kits15+drumsynth25; "oracle" trains on the 4 held-out kits of the
-# validation and test renders instead: a ceiling to measure, never a model to ship),
-# LR (default: the preset's), CONFIG (the network's preset, default inverse's: `crnn`
-# for more capacity), REVERB (room: image-source rooms, train --reverb), NAME (the run
-# folder, default the variant). Each run resumes
-# where it stopped. Score on validation only:
+# INIT: a model file to fine-tune (default: a new network). Environment:
+#   ONLY    variants (default "kits15 kits15+procedural25"; also kits15+drumsynth25,
+#           kits15+procedural25+drumsynth25, kits15+procedural25+drumsynth25each, and
+#           oracle: the 4 held-out kits of the validation and test renders instead, a
+#           ceiling to measure, never a model to ship)
+#   LR      learning rate (default: the preset's)
+#   CONFIG  the network's preset (default inverse's; crnn for more capacity)
+#   REVERB  room: image-source rooms (train --reverb)
+#   NAME    the run's folder under WORK_DIR/timbre (default: the variant)
+# Each run resumes where it stopped. Score on validation only:
 #   python bench/warm_start.py WORK_DIR/timbre/*/checkpoints/step-*.ckpt \
 #       --validation WORK_DIR/gmd-validation
 set -euo pipefail
@@ -24,11 +27,11 @@ ONLY=${ONLY:-kits15 kits15+procedural25}
 . "$(dirname "$0")/recipe_kits.sh"  # synth_args: the 15 training kits
 [ -d "$WORK/procedural" ] || $PY -m drummernet.cli kits build procedural --count 400 \
     --seed 0 --out "$WORK/procedural"
-case " $ONLY " in *drumsynth*) [ -d "$WORK/drumsynth" ] || $PY -m drummernet.cli kits build \
-    drumsynth --count 400 --seed 0 --out "$WORK/drumsynth" ;; esac
-case " $ONLY " in *drumsynth25each*) [ -d "$WORK/drumsynth-each" ] || $PY -m drummernet.cli \
-    kits build drumsynth --count 400 --seed 0 --tom-presets each --out "$WORK/drumsynth-each" ;;
-esac
+drumsynth() {  # DIR [OPTION ...]: the DrumSynth kits (needs lmms-common), made if missing
+    [ -d "$1" ] || $PY -m drummernet.cli kits build drumsynth --count 400 --seed 0 --out "$@"
+}
+case " $ONLY " in *"drumsynth25 "*) drumsynth "$WORK/drumsynth" ;; esac
+case " $ONLY " in *drumsynth25each*) drumsynth "$WORK/drumsynth-each" --tom-presets each ;; esac
 for run in $ONLY; do
     out=$WORK/timbre/${NAME:-$run} args=() extra=() kits=("${synth_args[@]}")
     case $run in
