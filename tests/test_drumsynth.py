@@ -202,3 +202,28 @@ def test_toms_from_a_preset_each_are_still_named_high_to_low(tmp_path):
     assert mixed  # two tom presets in the folder: some kits mix them
     with pytest.raises(KitError, match="tom_presets is one or each"):
         ds.drumsynth_kit(pools, np.random.default_rng(0), tom_presets="some")
+
+
+def test_non_finite_values_in_a_preset_are_skipped_as_unreadable(tmp_path):
+    crafted = TONE.replace("22051,0", "inf,0 nan,5").replace("F2=200", "F2=1e999")
+    preset = ds.read_preset(write(tmp_path, "x.ds", preset_text(Tone=crafted)))
+    assert preset.envelope("tone").tolist() == [[0.0, 1.0], [22050.0, 1.0]]  # inf, nan: skipped
+    assert preset.number("tone", "F2", 120.0) == 120.0  # the format's default
+    shot = ds.render(preset, SR)
+    assert np.isfinite(shot).all() and len(shot) < 2 * SR
+
+
+def test_a_preset_that_cannot_be_rendered_stops_the_build_in_one_line(tmp_path, capsys,
+                                                                      monkeypatch):  # fmt: skip
+    def broken(preset, *args, **kwargs):
+        if preset.path.name == "Kick.ds":
+            raise ValueError("cannot convert float NaN to integer")
+        return np.ones(100, np.float32)
+
+    monkeypatch.setattr(ds, "render", broken)
+    folder = presets_folder(tmp_path)
+    code = main(["kits", "build", "drumsynth", str(folder), "--count", "4", "--seed", "1",
+                 "--out", str(tmp_path / "kits")])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and len(err) == 1
+    assert "Kick.ds: cannot render this DrumSynth preset" in err[0]

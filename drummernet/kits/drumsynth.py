@@ -86,21 +86,25 @@ class Preset:
         """A value as a number (the format's default when absent or unreadable)."""
         text = self.sections.get(section, {}).get(key.lower(), "")
         match = re.match(r"\s*[-+]?\d*\.?\d+(e[-+]?\d+)?", text, re.I)
-        return float(match.group(0)) if match else default
+        value = float(match.group(0)) if match else default
+        return value if math.isfinite(value) else default
 
     def on(self, section: str) -> bool:
         return self.number(section, "On", 0) == 1
 
     def envelope(self, section: str, key: str = "Envelope") -> np.ndarray:
-        """``(points, 2)`` of (time in 44.1 kHz samples, level 0-1)."""
+        """``(points, 2)`` of (time in 44.1 kHz samples, level 0-1); a point that is not
+        two finite numbers is skipped."""
         text = self.sections.get(section, {}).get(key.lower(), "0,0 100,0")
         points = []
         for pair in text.split():
             time, _, level = pair.partition(",")
             try:
-                points.append((float(time), float(level or 0) / 100.0))
+                point = (float(time), float(level or 0) / 100.0)
             except ValueError:
                 continue
+            if math.isfinite(point[0]) and math.isfinite(point[1]):
+                points.append(point)
         return np.array(points or [(0.0, 0.0), (100.0, 0.0)], dtype=np.float64)
 
 
@@ -402,6 +406,8 @@ def drumsynth_kit(
     named by pitch, highest first, from one preset (``tom_presets="one"``) or a preset
     each (``"each"``); the pedal hat, when no preset names one, a closed hat at 0.4x its
     length. Returns the one-shots and the preset of each."""
+    if tom_presets not in ("one", "each"):
+        raise KitError(f"tom_presets is one or each; got {tom_presets!r}")
     shots: dict[str, np.ndarray] = {}
     chosen: dict[str, str] = {}
 
@@ -409,10 +415,14 @@ def drumsynth_kit(
              path: Path | None = None) -> None:  # fmt: skip
         if path is None:
             path = pools[pool][int(rng.integers(len(pools[pool])))]
-        shots[component] = render(
-            read_preset(path), sr, tuning + rng.uniform(-2.0, 2.0),
-            stretch * float(np.exp(rng.uniform(np.log(0.8), np.log(1.25)))), rng,
-        )  # fmt: skip
+        preset = read_preset(path)
+        try:
+            shots[component] = render(
+                preset, sr, tuning + rng.uniform(-2.0, 2.0),
+                stretch * float(np.exp(rng.uniform(np.log(0.8), np.log(1.25)))), rng,
+            )  # fmt: skip
+        except (ArithmeticError, ValueError) as exc:  # values no drum sound has
+            raise KitError(f"{path}: cannot render this DrumSynth preset: {exc}") from None
         chosen[component] = f"{path.parent.name}/{path.name}"
 
     for component in COMPONENTS:
@@ -423,8 +433,6 @@ def drumsynth_kit(
             draw(component, "HH_CHH", stretch=0.4)
         elif pool:
             draw(component, pool)
-    if tom_presets not in ("one", "each"):
-        raise KitError(f"tom_presets is one or each; got {tom_presets!r}")
     toms = ("TT_HIT", "TT_MHT", "TT_HFT")
     if pools.get("TT"):  # tuned down step by step, then named by pitch
         path = pools["TT"][int(rng.integers(len(pools["TT"])))]
